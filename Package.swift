@@ -1,0 +1,107 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Module layout and dependency direction: see ../shared/DESIGN.md.
+// hangar -> HangarServer -> HangarGateway -> HangarUpstream -> HangarTransport -> HangarCore
+let package = Package(
+    name: "Hangar",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hangar", targets: ["hangar"]),
+        .library(name: "HangarKit", targets: ["HangarKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(
+            name: "HangarCore",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        // fork/exec with the few async-signal-safe steps Swift cannot express (see the header).
+        .target(name: "CHangarSystem"),
+        .target(
+            name: "HangarTransport",
+            dependencies: [
+                "HangarCore", "CHangarSystem",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HangarUpstream",
+            dependencies: [
+                "HangarCore", "HangarTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "HangarGateway",
+            dependencies: [
+                "HangarCore", "HangarUpstream",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "HangarServer",
+            dependencies: [
+                "HangarCore", "HangarTransport", "HangarUpstream", "HangarGateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "HangarKit",
+            dependencies: ["HangarCore"]
+        ),
+        .executableTarget(
+            name: "hangar",
+            dependencies: [
+                "HangarCore", "HangarGateway", "HangarServer", "HangarUpstream",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A minimal, fast MCP server (HangarKit, stdio, both eras) used by tests and benchmarks
+        // so that Hangar's own cost shows, not only Python's.
+        .executableTarget(
+            name: "hangar-fast-upstream",
+            dependencies: ["HangarKit", "HangarCore"],
+            path: "Tests/Fixtures/FastUpstream"
+        ),
+        .executableTarget(
+            name: "GatewayBenchmark",
+            dependencies: [
+                "HangarCore", "HangarTransport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/GatewayBenchmark"
+        ),
+        .testTarget(name: "HangarCoreTests", dependencies: ["HangarCore"]),
+        .testTarget(name: "HangarKitTests", dependencies: ["HangarKit", "HangarCore"]),
+        .testTarget(name: "HangarTransportTests", dependencies: ["HangarTransport", "HangarCore"]),
+        .testTarget(name: "HangarGatewayTests", dependencies: ["HangarGateway", "HangarUpstream", "HangarCore"]),
+        .testTarget(
+            name: "InteropTests",
+            dependencies: [
+                "HangarCore", "HangarTransport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,141 @@
+/// One JSON-RPC 2.0 message. `params` and `result` stay raw JSON, so fields Hangar does not
+/// know pass through unchanged; envelope members it does not know are kept in `extra`.
+public enum JSONRPCMessage: Sendable, Hashable {
+    case request(Request)
+    case notification(Notification)
+    case response(Response)
+
+    public struct Request: Sendable, Hashable {
+        public var id: RequestID
+        public var method: String
+        public var params: JSONValue?
+        public var extra: JSONObject
+
+        public init(id: RequestID, method: String, params: JSONValue? = nil, extra: JSONObject = [:]) {
+            self.id = id
+            self.method = method
+            self.params = params
+            self.extra = extra
+        }
+    }
+
+    public struct Notification: Sendable, Hashable {
+        public var method: String
+        public var params: JSONValue?
+        public var extra: JSONObject
+
+        public init(method: String, params: JSONValue? = nil, extra: JSONObject = [:]) {
+            self.method = method
+            self.params = params
+            self.extra = extra
+        }
+    }
+
+    public struct Response: Sendable, Hashable {
+        /// `nil` only for an error about a request whose id could not be read.
+        public var id: RequestID?
+        public var outcome: Result<JSONValue, JSONRPCError>
+        public var extra: JSONObject
+
+        public init(id: RequestID?, outcome: Result<JSONValue, JSONRPCError>, extra: JSONObject = [:]) {
+            self.id = id
+            self.outcome = outcome
+            self.extra = extra
+        }
+
+        public static func result(_ id: RequestID, _ result: JSONValue) -> Response {
+            Response(id: id, outcome: .success(result))
+        }
+        public static func error(_ id: RequestID?, _ error: JSONRPCError) -> Response {
+            Response(id: id, outcome: .failure(error))
+        }
+    }
+}
+
+/// Why a JSON value is not a JSON-RPC message; carries the id when it could be read,
+/// so the error response can name the request.
+public struct InvalidEnvelope: Error, Sendable {
+    public let id: RequestID?
+    public let error: JSONRPCError
+}
+
+extension JSONRPCMessage {
+    private static let envelopeKeys: Set<String> = ["jsonrpc", "id", "method", "params", "result", "error"]
+
+    /// Reads a message from a JSON value, checking the envelope strictly.
+    public init(json: JSONValue) throws(InvalidEnvelope) {
+        guard case .object(let o) = json else {
+            throw InvalidEnvelope(id: nil, error: JSONRPCError(.invalidRequest, "Invalid request: a JSON-RPC message must be an object, got \(json.typeName)"))
+        }
+        let rawID = o["id"]
+        let id = rawID.flatMap(RequestID.init)
+        func invalid(_ message: String) -> InvalidEnvelope {
+            InvalidEnvelope(id: id, error: JSONRPCError(.invalidRequest, "Invalid request: \(message)"))
+        }
+        guard o["jsonrpc"] == .string("2.0") else { throw invalid("\"jsonrpc\" must be \"2.0\"") }
+        if let rawID, id == nil, !rawID.isNull { throw invalid("\"id\" must be a string or an integer") }
+        var extra = JSONObject()
+        for (k, v) in o where !Self.envelopeKeys.contains(k) { extra[k] = v }
+
+        if let method = o["method"] {
+            guard case .string(let name) = method else { throw invalid("\"method\" must be a string") }
+            let params = o["params"]
+            if let params, params.objectValue == nil, params.arrayValue == nil {
+                throw invalid("\"params\" must be an object or an array")
+            }
+            if o["result"] != nil || o["error"] != nil { throw invalid("a request cannot carry \"result\" or \"error\"") }
+            if rawID == nil {
+                self = .notification(Notification(method: name, params: params, extra: extra))
+            } else {
+                guard let id else { throw invalid("\"id\" of a request must be a string or an integer, not null") }
+                self = .request(Request(id: id, method: name, params: params, extra: extra))
+            }
+            return
+        }
+        guard rawID != nil else { throw invalid("a message needs \"method\" or \"id\"") }
+        if let result = o["result"] {
+            guard o["error"] == nil else { throw invalid("a response cannot carry both \"result\" and \"error\"") }
+            guard let id else { throw invalid("a result response needs a string or integer \"id\"") }
+            self = .response(Response(id: id, outcome: .success(result), extra: extra))
+        } else if let errorValue = o["error"] {
+            guard let error = JSONRPCError(json: errorValue) else { throw invalid("\"error\" must be an object with an integer \"code\"") }
+            self = .response(Response(id: id, outcome: .failure(error), extra: extra))
+        } else {
+            throw invalid("a response needs \"result\" or \"error\"")
+        }
+    }
+
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["jsonrpc"] = "2.0"
+        switch self {
+        case .request(let r):
+            o["id"] = r.id.json
+            o["method"] = .string(r.method)
+            if let p = r.params { o["params"] = p }
+            for (k, v) in r.extra { o[k] = v }
+        case .notification(let n):
+            o["method"] = .string(n.method)
+            if let p = n.params { o["params"] = p }
+            for (k, v) in n.extra { o[k] = v }
+        case .response(let r):
+            o["id"] = r.id?.json ?? .null
+            switch r.outcome {
+            case .success(let v): o["result"] = v
+            case .failure(let e): o["error"] = e.json
+            }
+            for (k, v) in r.extra { o[k] = v }
+        }
+        return .object(o)
+    }
+
+    public func serialized() -> [UInt8] { JSONWriter.bytes(json) }
+
+    public var method: String? {
+        switch self {
+        case .request(let r): return r.method
+        case .notification(let n): return n.method
+        case .response: return nil
+        }
+    }
+}

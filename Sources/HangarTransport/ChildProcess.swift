@@ -1,0 +1,197 @@
+import CHangarSystem
+import Foundation
+import Synchronization
+
+/// What to start: an executable, its arguments, environment and folder.
+public struct ProcessSpec: Sendable, Hashable {
+    public var command: String
+    public var arguments: [String]
+    /// The complete environment of the child (nothing is inherited implicitly).
+    public var environment: [String: String]
+    public var workingDirectory: String?
+
+    public init(command: String, arguments: [String] = [], environment: [String: String], workingDirectory: String? = nil) {
+        self.command = command
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+    }
+
+    /// The command resolved against the child's PATH (or the daemon's when the child has none).
+    public func resolvedExecutable() -> String? {
+        if command.contains("/") { return FileManager.default.isExecutableFile(atPath: command) ? command : nil }
+        let path = environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(command)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
+
+/// Why a child process could not be started.
+public struct SpawnError: Error, Sendable, CustomStringConvertible {
+    public let command: String
+    public let errno: Int32
+    public var description: String {
+        "cannot start '\(command)': \(String(cString: strerror(errno)))"
+    }
+}
+
+/// A child process in its own process group whose pipes are owned by the caller. The kernel
+/// kills it (SIGKILL) if the daemon dies, so a killed daemon leaves no orphans.
+public final class ChildProcess: Sendable {
+    public let pid: pid_t
+    /// Write end of the child's stdin.
+    public let stdinFD: Int32
+    /// Read end of the child's stdout.
+    public let stdoutFD: Int32
+    /// Read end of the child's stderr.
+    public let stderrFD: Int32
+
+    private struct ExitState {
+        var status: Int32?
+        var waiters: [CheckedContinuation<Int32, Never>] = []
+    }
+    private let exitState = Mutex(ExitState())
+
+    private init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
+        self.pid = pid
+        self.stdinFD = stdinFD
+        self.stdoutFD = stdoutFD
+        self.stderrFD = stderrFD
+    }
+
+    /// Starts the process. Spawning happens on one long-lived thread, because the kernel's
+    /// parent-death signal follows the thread that forked, not the process.
+    public static func spawn(_ spec: ProcessSpec) async throws -> ChildProcess {
+        try await SpawnThread.shared.run { try spawnNow(spec) }
+    }
+
+    private static func spawnNow(_ spec: ProcessSpec) throws -> ChildProcess {
+        guard let executable = spec.resolvedExecutable() else { throw SpawnError(command: spec.command, errno: ENOENT) }
+        var stdinPipe: [Int32] = [-1, -1], stdoutPipe: [Int32] = [-1, -1], stderrPipe: [Int32] = [-1, -1]
+        guard hangar_pipe(&stdinPipe) == 0 else { throw SpawnError(command: spec.command, errno: errno) }
+        guard hangar_pipe(&stdoutPipe) == 0 else {
+            close(stdinPipe[0]); close(stdinPipe[1])
+            throw SpawnError(command: spec.command, errno: errno)
+        }
+        guard hangar_pipe(&stderrPipe) == 0 else {
+            for fd in stdinPipe + stdoutPipe { close(fd) }
+            throw SpawnError(command: spec.command, errno: errno)
+        }
+        let argv = [executable.components(separatedBy: "/").last ?? executable] + spec.arguments
+        let envp = spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let result = withCStrings(argv) { argvPtr in
+            withCStrings(envp) { envPtr in
+                hangar_spawn(executable, argvPtr, envPtr, spec.workingDirectory, stdinPipe[0], stdoutPipe[1], stderrPipe[1],
+                             HANGAR_SPAWN_NEW_PGROUP | HANGAR_SPAWN_DIE_WITH_PARENT, &pid)
+            }
+        }
+        close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
+        if result != 0 {
+            close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
+            throw SpawnError(command: spec.command, errno: result)
+        }
+        let child = ChildProcess(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0])
+        child.startReaper()
+        return child
+    }
+
+    private func startReaper() {
+        let thread = Thread { [self] in
+            let status = hangar_wait(pid)
+            let code = status < 0 ? -1 : hangar_exit_code(status)
+            let waiters = exitState.withLock { state -> [CheckedContinuation<Int32, Never>] in
+                state.status = code
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for w in waiters { w.resume(returning: code) }
+        }
+        thread.name = "hangar-reaper-\(pid)"
+        thread.stackSize = 64 << 10
+        thread.start()
+    }
+
+    /// The exit code (negative: killed by that signal), or nil while it runs.
+    public var exitCode: Int32? { exitState.withLock { $0.status } }
+
+    /// Waits for the process to exit; returns its exit code (negative: the signal).
+    public func waitForExit() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let done = exitState.withLock { state -> Int32? in
+                if let s = state.status { return s }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
+
+    /// Sends a signal to the whole process group.
+    public func signalGroup(_ signal: Int32) {
+        guard exitCode == nil else { return }
+        kill(-pid, signal)
+    }
+
+    /// SIGTERM to the group, then SIGKILL after `grace` if it is still running.
+    public func terminate(grace: Duration = .seconds(2)) async {
+        guard exitCode == nil else { return }
+        signalGroup(SIGTERM)
+        let exited = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { _ = await self.waitForExit(); return true }
+            group.addTask { try? await Task.sleep(for: grace); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !exited {
+            kill(-pid, SIGKILL)
+            _ = await waitForExit()
+        } else {
+            kill(-pid, SIGKILL)  // anything the leader left behind in its group
+        }
+    }
+}
+
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for p in pointers { free(p) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// One thread that lives as long as the daemon and does every fork.
+final class SpawnThread: @unchecked Sendable {
+    // @unchecked: `jobs` is only touched under `condition`'s lock.
+    static let shared = SpawnThread()
+    private let condition = NSCondition()
+    private var jobs: [() -> Void] = []
+
+    private init() {
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "hangar-spawn"
+        thread.start()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+        }
+    }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            jobs.append { continuation.resume(with: Result { try body() }) }
+            condition.signal()
+            condition.unlock()
+        }
+    }
+}
