@@ -22,7 +22,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import anyio
 
@@ -34,9 +34,17 @@ def _split_command(argv: list[str]) -> tuple[list[str], list[str]]:
     return argv, []
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are failures too: report them as the one JSON document."""
+
+    def error(self, message: str) -> NoReturn:
+        print(json.dumps({"error": f"usage: {message}", "type": "UsageError"}), flush=True)
+        sys.exit(1)
+
+
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     own, command = _split_command(argv)
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mode", choices=["auto", "legacy"], default="auto")
     p.add_argument("--timeout", type=float, default=None, help="read timeout per request, seconds")
     target = p.add_mutually_exclusive_group(required=True)

@@ -1,0 +1,168 @@
+import HangarCore
+
+/// What one upstream offers, as last listed.
+public struct ServerSnapshot: Sendable {
+    public var server: String
+    public var tools: [JSONValue] = []
+    public var prompts: [JSONValue] = []
+    public var resources: [JSONValue] = []
+    public var resourceTemplates: [JSONValue] = []
+
+    public init(server: String, tools: [JSONValue] = [], prompts: [JSONValue] = [], resources: [JSONValue] = [], resourceTemplates: [JSONValue] = []) {
+        self.server = server
+        self.tools = tools
+        self.prompts = prompts
+        self.resources = resources
+        self.resourceTemplates = resourceTemplates
+    }
+}
+
+/// The aggregate of every upstream, and the table that routes an exposed name back to
+/// (server, original name). Names are never split to route: only this table decides.
+public struct ExposedCatalog: Sendable {
+    /// A tool or prompt under its exposed name.
+    public struct Entry: Sendable {
+        public var exposedName: String
+        public var server: String
+        public var originalName: String
+        /// The upstream's definition with `name` replaced by the exposed name.
+        public var definition: JSONValue
+    }
+
+    /// A resource or template; URIs are never rewritten.
+    public struct ResourceEntry: Sendable {
+        public var key: String
+        public var server: String
+        public var definition: JSONValue
+        var template: URITemplate?
+    }
+
+    public private(set) var tools: [Entry] = []
+    public private(set) var prompts: [Entry] = []
+    public private(set) var resources: [ResourceEntry] = []
+    public private(set) var resourceTemplates: [ResourceEntry] = []
+    private var toolIndex: [String: Int] = [:]
+    private var promptIndex: [String: Int] = [:]
+    private var resourceIndex: [String: Int] = [:]
+    /// Human-readable reports of every name collision and how it was resolved.
+    public private(set) var collisions: [String] = []
+
+    public init() {}
+
+    /// Builds the aggregate. `snapshots` are in config order, which decides who keeps a contested name:
+    /// the first server keeps it; a later one gets its prefixed name, then `_2`, `_3`, ... until unique.
+    public init(snapshots: [ServerSnapshot], naming: NamingPolicy) {
+        for snapshot in snapshots {
+            for tool in snapshot.tools {
+                guard let name = tool["name"]?.stringValue else { continue }
+                let exposed = Self.claim(name, server: snapshot.server, kind: "tool", naming: naming, taken: toolIndex, collisions: &collisions)
+                var definition = tool
+                definition["name"] = .string(exposed)
+                toolIndex[exposed] = tools.count
+                tools.append(Entry(exposedName: exposed, server: snapshot.server, originalName: name, definition: definition))
+            }
+            for prompt in snapshot.prompts {
+                guard let name = prompt["name"]?.stringValue else { continue }
+                let exposed = Self.claim(name, server: snapshot.server, kind: "prompt", naming: naming, taken: promptIndex, collisions: &collisions)
+                var definition = prompt
+                definition["name"] = .string(exposed)
+                promptIndex[exposed] = prompts.count
+                prompts.append(Entry(exposedName: exposed, server: snapshot.server, originalName: name, definition: definition))
+            }
+            for resource in snapshot.resources {
+                guard let uri = resource["uri"]?.stringValue else { continue }
+                if let owner = resourceIndex[uri] {
+                    collisions.append("resource '\(uri)' of '\(snapshot.server)' is hidden: '\(resources[owner].server)' lists the same URI first")
+                    continue
+                }
+                resourceIndex[uri] = resources.count
+                resources.append(ResourceEntry(key: uri, server: snapshot.server, definition: resource, template: nil))
+            }
+            for template in snapshot.resourceTemplates {
+                guard let uriTemplate = template["uriTemplate"]?.stringValue else { continue }
+                resourceTemplates.append(ResourceEntry(key: uriTemplate, server: snapshot.server, definition: template, template: URITemplate(uriTemplate)))
+            }
+        }
+    }
+
+    private static func claim(_ name: String, server: String, kind: String, naming: NamingPolicy, taken: [String: Int],
+                              collisions: inout [String]) -> String {
+        let prefixed = server + naming.separator + name
+        let first = naming.prefix ? prefixed : name
+        if taken[first] == nil { return first }
+        var candidate = prefixed
+        var n = 2
+        while taken[candidate] != nil {
+            candidate = prefixed + "_\(n)"
+            n += 1
+        }
+        collisions.append("\(kind) '\(name)' of '\(server)' is exposed as '\(candidate)': '\(first)' was already taken")
+        return candidate
+    }
+
+    public func tool(named exposed: String) -> Entry? { toolIndex[exposed].map { tools[$0] } }
+    public func prompt(named exposed: String) -> Entry? { promptIndex[exposed].map { prompts[$0] } }
+
+    /// The server that serves a URI: the one that lists it, else the first whose template matches.
+    public func server(forResource uri: String) -> String? {
+        if let i = resourceIndex[uri] { return resources[i].server }
+        return resourceTemplates.first { $0.template?.matches(uri) == true }?.server
+    }
+}
+
+/// Enough of RFC 6570 to tell whether a URI could come from a template: `{var}` matches one
+/// path segment, `{+var}`/`{#var}` anything, `{?a,b}`/`{&a}` an optional query.
+struct URITemplate: Sendable {
+    private enum Part: Sendable {
+        case literal(String)
+        case segment
+        case anything
+        case query
+    }
+    private let parts: [Part]
+
+    init(_ template: String) {
+        var parts: [Part] = []
+        var literal = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            literal += rest[rest.startIndex..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            if !literal.isEmpty { parts.append(.literal(literal)); literal = "" }
+            let expr = rest[rest.index(after: open)..<close]
+            switch expr.first {
+            case "+", "#": parts.append(.anything)
+            case "?", "&": parts.append(.query)
+            default: parts.append(.segment)
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        literal += rest
+        if !literal.isEmpty { parts.append(.literal(literal)) }
+        self.parts = parts
+    }
+
+    func matches(_ uri: String) -> Bool {
+        Self.match(parts[...], Substring(uri))
+    }
+
+    private static func match(_ parts: ArraySlice<Part>, _ s: Substring) -> Bool {
+        guard let part = parts.first else { return s.isEmpty }
+        let rest = parts.dropFirst()
+        switch part {
+        case .literal(let l):
+            return s.hasPrefix(l) && match(rest, s.dropFirst(l.count))
+        case .segment, .anything:
+            var i = s.startIndex
+            while i <= s.endIndex {
+                if i > s.startIndex, match(rest, s[i...]) { return true }
+                if i == s.endIndex { break }
+                if case .segment = part, s[i] == "/" || s[i] == "?" { break }
+                i = s.index(after: i)
+            }
+            return false
+        case .query:
+            return s.isEmpty || s.first == "?" || s.first == "&" ? match(rest, "") || rest.isEmpty : false
+        }
+    }
+}

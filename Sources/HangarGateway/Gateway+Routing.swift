@@ -1,0 +1,211 @@
+import HangarCore
+import HangarUpstream
+
+extension Gateway {
+    /// Capabilities Hangar offers downstream, in both eras.
+    public static let capabilities: JSONValue = [
+        "tools": ["listChanged": true],
+        "prompts": ["listChanged": true],
+        "resources": ["listChanged": true, "subscribe": true],
+        "completions": [:],
+        "logging": [:],
+    ]
+
+    static let cacheableMethods: Set<String> = [
+        MCPMethod.discover, MCPMethod.toolsList, MCPMethod.promptsList, MCPMethod.resourcesList,
+        MCPMethod.resourceTemplatesList, MCPMethod.resourcesRead,
+    ]
+
+    /// Answers one request from a downstream client.
+    public func handle(_ request: JSONRPCMessage.Request, context: RequestContext) async -> JSONRPCMessage.Response {
+        let outcome: Result<JSONValue, JSONRPCError>
+        do {
+            if context.era == .modern, request.method != MCPMethod.initialize {
+                try Self.checkModernMeta(request.params)
+            }
+            let result = try await route(request, context: context)
+            outcome = shape(result, method: request.method, context: context)
+        } catch let error as JSONRPCError {
+            outcome = .failure(error)
+        } catch let error as UpstreamError {
+            outcome = .failure(error.rpcError)
+        } catch {
+            outcome = .failure(JSONRPCError(.internalError, "Internal error"))
+        }
+        return JSONRPCMessage.Response(id: request.id, outcome: outcome)
+    }
+
+    /// A modern request must name a version we speak and declare its capabilities in `_meta`.
+    public static func checkModernMeta(_ params: JSONValue?) throws {
+        guard let meta = params?["_meta"], case .object = meta else {
+            throw JSONRPCError.invalidParams("a \(ProtocolVersion.modern) request needs params._meta with \(MetaKey.protocolVersion) and \(MetaKey.clientCapabilities)")
+        }
+        guard let version = meta[MetaKey.protocolVersion]?.stringValue else {
+            throw JSONRPCError.invalidParams("params._meta lacks \(MetaKey.protocolVersion)")
+        }
+        guard ProtocolVersion.era(of: version) == .modern else {
+            throw unsupportedVersion(version)
+        }
+        guard meta[MetaKey.clientCapabilities]?.objectValue != nil else {
+            throw JSONRPCError.invalidParams("params._meta lacks \(MetaKey.clientCapabilities)")
+        }
+    }
+
+    public static func unsupportedVersion(_ requested: String) -> JSONRPCError {
+        JSONRPCError(.unsupportedProtocolVersion, "Unsupported protocol version: \(requested)",
+                     data: ["supported": .array(ProtocolVersion.supported.map { .string($0) }), "requested": .string(requested)])
+    }
+
+    private func route(_ request: JSONRPCMessage.Request, context: RequestContext) async throws -> JSONValue {
+        let params = request.params
+        switch request.method {
+        case MCPMethod.initialize:
+            guard context.era == .legacy else {
+                throw Self.unsupportedVersion(params?["protocolVersion"]?.stringValue ?? "none")
+            }
+            return [
+                "protocolVersion": .string(context.protocolVersion),
+                "capabilities": Self.capabilities,
+                "serverInfo": Self.serverInfo,
+                "instructions": .string(instructions),
+            ]
+        case MCPMethod.discover:
+            return [
+                "supportedVersions": .array(ProtocolVersion.supported.map { .string($0) }),
+                "capabilities": Self.capabilities,
+                "instructions": .string(instructions),
+                "_meta": [MetaKey.serverInfo: Self.serverInfo],
+            ]
+        case MCPMethod.ping:
+            return [:]
+        case MCPMethod.toolsList:
+            return try page(catalog.tools.map(\.definition), key: "tools", params: params)
+        case MCPMethod.promptsList:
+            return try page(catalog.prompts.map(\.definition), key: "prompts", params: params)
+        case MCPMethod.resourcesList:
+            return try page(catalog.resources.map(\.definition), key: "resources", params: params)
+        case MCPMethod.resourceTemplatesList:
+            return try page(catalog.resourceTemplates.map(\.definition), key: "resourceTemplates", params: params)
+        case MCPMethod.toolsCall:
+            let name = try Self.requiredString(params, "name")
+            guard let entry = catalog.tool(named: name) else { throw JSONRPCError.invalidParams("Unknown tool: \(name)") }
+            return try await forward(request.method, params: params, renamed: entry.originalName, to: entry.server, context: context)
+        case MCPMethod.promptsGet:
+            let name = try Self.requiredString(params, "name")
+            guard let entry = catalog.prompt(named: name) else { throw JSONRPCError.invalidParams("Unknown prompt: \(name)") }
+            return try await forward(request.method, params: params, renamed: entry.originalName, to: entry.server, context: context)
+        case MCPMethod.resourcesRead, MCPMethod.resourcesSubscribe, MCPMethod.resourcesUnsubscribe:
+            let uri = try Self.requiredString(params, "uri")
+            guard let server = catalog.server(forResource: uri) else {
+                if context.era == .legacy, request.method == MCPMethod.resourcesRead {
+                    throw JSONRPCError(.resourceNotFound, "Resource not found: \(uri)", data: ["uri": .string(uri)])
+                }
+                throw JSONRPCError.invalidParams("Resource not found: \(uri)")
+            }
+            if request.method != MCPMethod.resourcesRead, pool.upstream(named: server)?.status.era == .modern {
+                return [:]  // a modern upstream's updates arrive through its listen stream
+            }
+            return try await forward(request.method, params: params, renamed: nil, to: server, context: context)
+        case MCPMethod.complete:
+            return try await complete(params, context: context)
+        case MCPMethod.setLogLevel:
+            for upstream in pool.upstreams where upstream.status.era == .legacy {
+                _ = try? await upstream.request(MCPMethod.setLogLevel, params: params, timeout: .seconds(5))
+            }
+            return [:]
+        case MCPMethod.subscriptionsListen:
+            throw JSONRPCError(.invalidRequest, "subscriptions/listen is served on the stream transport, not here")
+        default:
+            throw JSONRPCError.methodNotFound(request.method)
+        }
+    }
+
+    private var instructions: String {
+        let names = pool.upstreams.map(\.name).joined(separator: ", ")
+        return "Hangar aggregates these MCP servers: \(names). Tool and prompt names are prefixed with their server's name."
+    }
+
+    static func requiredString(_ params: JSONValue?, _ key: String) throws -> String {
+        guard let value = params?[key] else { throw JSONRPCError.invalidParams("missing \"\(key)\"") }
+        guard let s = value.stringValue else { throw JSONRPCError.invalidParams("\"\(key)\" must be a string") }
+        return s
+    }
+
+    private func complete(_ params: JSONValue?, context: RequestContext) async throws -> JSONValue {
+        guard let ref = params?["ref"], let type = ref["type"]?.stringValue else { throw JSONRPCError.invalidParams("missing \"ref\"") }
+        var params = params
+        switch type {
+        case "ref/prompt":
+            let name = try Self.requiredString(ref, "name")
+            guard let entry = catalog.prompt(named: name) else { throw JSONRPCError.invalidParams("Unknown prompt: \(name)") }
+            params?["ref"]?["name"] = .string(entry.originalName)
+            return try await forward(MCPMethod.complete, params: params, renamed: nil, to: entry.server, context: context)
+        case "ref/resource":
+            let uri = try Self.requiredString(ref, "uri")
+            guard let server = catalog.server(forResource: uri) else { throw JSONRPCError.invalidParams("Resource not found: \(uri)") }
+            return try await forward(MCPMethod.complete, params: params, renamed: nil, to: server, context: context)
+        default:
+            throw JSONRPCError.invalidParams("unknown ref type \(type)")
+        }
+    }
+
+    /// Sends a request to its upstream under the original name, passing progress back to the client.
+    private func forward(_ method: String, params: JSONValue?, renamed original: String?, to server: String,
+                         context: RequestContext) async throws -> JSONValue {
+        guard let upstream = pool.upstream(named: server) else { throw JSONRPCError(.internalError, "no upstream '\(server)'") }
+        var params = params ?? [:]
+        if let original { params["name"] = .string(original) }
+        var sink: RequestNotificationSink?
+        if let notify = context.notify {
+            sink = { method, params in notify(JSONRPCMessage.Notification(method: method, params: params)) }
+        }
+        return try await upstream.request(method, params: params, sink: sink)
+    }
+
+    /// A page of a list; the cursor is an opaque offset.
+    private func page(_ items: [JSONValue], key: String, params: JSONValue?) throws -> JSONValue {
+        var start = 0
+        if let cursor = params?["cursor"] {
+            guard let text = cursor.stringValue, text.hasPrefix("hg1."), let offset = Int(text.dropFirst(4)), offset >= 0, offset <= items.count else {
+                throw JSONRPCError.invalidParams("invalid cursor")
+            }
+            start = offset
+        }
+        let size = config.pageSize > 0 ? config.pageSize : items.count
+        let end = min(items.count, start + size)
+        var result: JSONObject = [key: .array(Array(items[start..<end]))]
+        if end < items.count { result["nextCursor"] = .string("hg1.\(end)") }
+        return .object(result)
+    }
+
+    /// Makes a result right for the client's era: modern results carry `resultType` (and cache
+    /// hints on cacheable ones); legacy results carry neither.
+    func shape(_ result: JSONValue, method: String, context: RequestContext) -> Result<JSONValue, JSONRPCError> {
+        guard case .object(var o) = result else { return .success(result) }
+        let resultType = o["resultType"]?.stringValue ?? "complete"
+        switch context.era {
+        case .modern:
+            o["resultType"] = .string(resultType)
+            // Results name Hangar as their server, not the upstream behind it.
+            var meta = o["_meta"]?.objectValue ?? [:]
+            meta[MetaKey.serverInfo] = Self.serverInfo
+            o["_meta"] = .object(meta)
+            if resultType == "complete", Self.cacheableMethods.contains(method) {
+                if o["ttlMs"] == nil { o["ttlMs"] = .int(Int64(config.listTTLMilliseconds)) }
+                if o["cacheScope"] == nil { o["cacheScope"] = "private" }
+            }
+        case .legacy:
+            if resultType == "input_required" {
+                return .failure(JSONRPCError(.internalError,
+                    "The upstream server needs input from the client (\(o["inputRequests"]?.objectValue?.keys.joined(separator: ", ") ?? "")), which a \(context.protocolVersion) session cannot give through Hangar"))
+            }
+            if var meta = o["_meta"]?.objectValue, meta.removeValue(forKey: MetaKey.serverInfo) != nil {
+                o["_meta"] = meta.isEmpty ? nil : .object(meta)
+            }
+            o.removeValue(forKey: "resultType")
+            o.removeValue(forKey: "ttlMs")
+            o.removeValue(forKey: "cacheScope")
+        }
+        return .success(.object(o))
+    }
+}

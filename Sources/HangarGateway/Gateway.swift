@@ -1,0 +1,156 @@
+import HangarCore
+import HangarUpstream
+import Logging
+import Synchronization
+
+/// The aggregating MCP server: one catalog over every upstream, routing by the name table,
+/// shaping every answer for the client's era, and fanning list changes out to listeners.
+public final class Gateway: Sendable {
+    public let config: GatewayConfig
+    public let pool: UpstreamPool
+    let logger: Logger
+    public static let serverInfo: JSONValue = ["name": "hangar", "title": "Hangar MCP gateway", "version": "0.1.0"]
+
+    private enum Work: Sendable {
+        case upstream(String, UpstreamEvent)
+        case refreshAll(CheckedContinuation<Void, Never>)
+    }
+    private let work: AsyncStream<Work>
+    private let workInput: AsyncStream<Work>.Continuation
+
+    private struct State {
+        var snapshots: [String: ServerSnapshot] = [:]
+        var catalog = ExposedCatalog()
+        var listeners: [Int: @Sendable (CatalogChange) -> Void] = [:]
+        var nextListener = 0
+    }
+    private let state = Mutex(State())
+
+    public init(config: GatewayConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+        (work, workInput) = AsyncStream.makeStream(of: Work.self)
+        let input = workInput
+        pool = UpstreamPool(configs: config.servers, logger: logger) { server, event in
+            input.yield(.upstream(server, event))
+        }
+    }
+
+    /// The current aggregate.
+    public var catalog: ExposedCatalog { state.withLock { $0.catalog } }
+
+    /// Runs the upstreams and keeps the catalog current until cancelled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.pool.run() }
+            group.addTask {
+                for await item in self.work {
+                    await self.process(item)
+                }
+            }
+            group.addTask {
+                await withTaskCancellationHandler {
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                } onCancel: {
+                    self.workInput.finish()
+                }
+            }
+        }
+    }
+
+    /// Waits (at most `timeout`) until every upstream has connected or failed once, then lists them all.
+    public func waitUntilReady(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.pool.waitForFirstAttempts() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+        await withCheckedContinuation { continuation in
+            workInput.yield(.refreshAll(continuation))
+        }
+    }
+
+    // MARK: - Catalog upkeep
+
+    private func process(_ item: Work) async {
+        switch item {
+        case .refreshAll(let continuation):
+            for upstream in pool.upstreams where upstream.status.state == .ready {
+                await refresh(upstream, kinds: [.tools, .prompts, .resources])
+            }
+            continuation.resume()
+        case .upstream(let server, let event):
+            guard let upstream = pool.upstream(named: server) else { return }
+            switch event {
+            case .connected: await refresh(upstream, kinds: [.tools, .prompts, .resources])
+            case .toolsChanged: await refresh(upstream, kinds: [.tools])
+            case .promptsChanged: await refresh(upstream, kinds: [.prompts])
+            case .resourcesChanged: await refresh(upstream, kinds: [.resources])
+            case .resourceUpdated(let uri, _): broadcast([.resourceUpdated(uri: uri)])
+            case .log, .disconnected: break
+            }
+        }
+    }
+
+    /// Re-lists what an upstream offers and tells listeners what changed.
+    private func refresh(_ upstream: Upstream, kinds: Set<CatalogChange>) async {
+        let caps = upstream.status.capabilities
+        var snapshot = state.withLock { $0.snapshots[upstream.name] } ?? ServerSnapshot(server: upstream.name)
+        let before = snapshot
+        func list(_ method: String, _ key: String, capability: String) async -> [JSONValue]? {
+            guard caps?[capability] != nil else { return [] }
+            do { return try await upstream.listAll(method, key: key) } catch {
+                if case .remote(let e) = error.code, e.code == JSONRPCError.Code.methodNotFound.rawValue { return [] }
+                logger.warning("listing failed", metadata: ["hangar.server": "\(upstream.name)", "hangar.method": "\(method)", "error": "\(error)"])
+                return nil
+            }
+        }
+        if kinds.contains(.tools), let tools = await list(MCPMethod.toolsList, "tools", capability: "tools") { snapshot.tools = tools }
+        if kinds.contains(.prompts), let prompts = await list(MCPMethod.promptsList, "prompts", capability: "prompts") { snapshot.prompts = prompts }
+        if kinds.contains(.resources) {
+            if let r = await list(MCPMethod.resourcesList, "resources", capability: "resources") { snapshot.resources = r }
+            if let t = await list(MCPMethod.resourceTemplatesList, "resourceTemplates", capability: "resources") { snapshot.resourceTemplates = t }
+        }
+        var changed: [CatalogChange] = []
+        if snapshot.tools != before.tools { changed.append(.tools) }
+        if snapshot.prompts != before.prompts { changed.append(.prompts) }
+        if snapshot.resources != before.resources || snapshot.resourceTemplates != before.resourceTemplates { changed.append(.resources) }
+        guard !changed.isEmpty else { return }
+        let collisions = state.withLock { s -> [String] in
+            s.snapshots[upstream.name] = snapshot
+            let ordered = pool.upstreams.compactMap { s.snapshots[$0.name] }
+            s.catalog = ExposedCatalog(snapshots: ordered, naming: config.naming)
+            return s.catalog.collisions
+        }
+        for c in collisions { logger.warning("name collision: \(c)") }
+        broadcast(changed)
+    }
+
+    private func broadcast(_ changes: [CatalogChange]) {
+        let listeners = state.withLock { Array($0.listeners.values) }
+        for change in changes {
+            for listener in listeners { listener(change) }
+        }
+    }
+
+    /// Registers a listener for catalog changes; returns a token for `removeListener`.
+    public func addListener(_ listener: @escaping @Sendable (CatalogChange) -> Void) -> Int {
+        state.withLock { s in
+            defer { s.nextListener += 1 }
+            s.listeners[s.nextListener] = listener
+            return s.nextListener
+        }
+    }
+
+    public func removeListener(_ token: Int) {
+        _ = state.withLock { $0.listeners.removeValue(forKey: token) }
+    }
+}
+
+extension ServerSnapshot: Equatable {
+    public static func == (a: ServerSnapshot, b: ServerSnapshot) -> Bool {
+        a.server == b.server && a.tools == b.tools && a.prompts == b.prompts && a.resources == b.resources
+            && a.resourceTemplates == b.resourceTemplates
+    }
+}

@@ -1,0 +1,41 @@
+import HangarCore
+
+/// The downstream side of one request: which era and version the client speaks, and where
+/// notifications related to the request (progress, log messages) go.
+public struct RequestContext: Sendable {
+    public var era: ProtocolEra
+    public var protocolVersion: String
+    /// Sends a notification to the client on this request's channel; nil when there is none.
+    public var notify: (@Sendable (JSONRPCMessage.Notification) -> Void)?
+
+    public init(era: ProtocolEra, protocolVersion: String, notify: (@Sendable (JSONRPCMessage.Notification) -> Void)? = nil) {
+        self.era = era
+        self.protocolVersion = protocolVersion
+        self.notify = notify
+    }
+}
+
+/// A change downstream clients may be told about.
+public enum CatalogChange: Sendable, Hashable {
+    case tools, prompts, resources
+    case resourceUpdated(uri: String)
+
+    public var notificationMethod: String {
+        switch self {
+        case .tools: return MCPMethod.toolsListChanged
+        case .prompts: return MCPMethod.promptsListChanged
+        case .resources: return MCPMethod.resourcesListChanged
+        case .resourceUpdated: return MCPMethod.resourceUpdated
+        }
+    }
+
+    /// The key of a `subscriptions/listen` filter that asks for this change.
+    public var filterKey: String {
+        switch self {
+        case .tools: return "toolsListChanged"
+        case .prompts: return "promptsListChanged"
+        case .resources: return "resourcesListChanged"
+        case .resourceUpdated: return "resourceSubscriptions"
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import HangarCore
+import HangarTransport
+import HTTPTypes
+import Hummingbird
+
+/// Building HTTP responses that carry JSON-RPC, and reading MCP headers.
+enum HTTPReplies {
+    static let sessionHeader = HTTPField.Name("Mcp-Session-Id")!
+    static let versionHeader = HTTPField.Name("MCP-Protocol-Version")!
+    static let methodHeader = HTTPField.Name("Mcp-Method")!
+    static let nameHeader = HTTPField.Name("Mcp-Name")!
+    static let originHeader = HTTPField.Name("Origin")!
+    static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
+
+    static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8], extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func message(_ status: HTTPResponse.Status, _ message: JSONRPCMessage, extra: HTTPFields = [:]) -> Response {
+        json(status, message.serialized(), extra: extra)
+    }
+
+    static func error(_ status: HTTPResponse.Status, id: HangarCore.RequestID?, _ error: JSONRPCError, extra: HTTPFields = [:]) -> Response {
+        message(status, .response(.error(id, error)), extra: extra)
+    }
+
+    /// The HTTP status a modern-era JSON-RPC error travels with.
+    static func status(for response: JSONRPCMessage.Response) -> HTTPResponse.Status {
+        guard case .failure(let e) = response.outcome else { return .ok }
+        switch e.code {
+        case JSONRPCError.Code.methodNotFound.rawValue: return .notFound
+        case JSONRPCError.Code.parseError.rawValue, JSONRPCError.Code.invalidRequest.rawValue,
+             JSONRPCError.Code.headerMismatch.rawValue, JSONRPCError.Code.missingRequiredClientCapability.rawValue,
+             JSONRPCError.Code.unsupportedProtocolVersion.rawValue:
+            return .badRequest
+        case JSONRPCError.Code.invalidParams.rawValue:
+            return e.message.contains("_meta") ? .badRequest : .ok
+        default: return .ok
+        }
+    }
+
+    static var sseHeaders: HTTPFields {
+        [.contentType: "text/event-stream", .cacheControl: "no-cache", accelBuffering: "no"]
+    }
+
+    /// An SSE response fed by `produce`, which gets a function to emit one JSON-RPC message.
+    /// When the client goes away, `produce` is cancelled.
+    static func sse(extra: HTTPFields = [:], keepAlive: Duration? = nil,
+                    _ produce: @escaping @Sendable (_ emit: @escaping @Sendable ([UInt8]) -> Void) async -> Void) -> Response {
+        var headers = sseHeaders
+        headers.append(contentsOf: extra)
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
+            let work = Task {
+                await produce { json in continuation.yield(SSEEvent.message(json)) }
+                continuation.finish()
+            }
+            let ticker: Task<Void, Never>? = keepAlive.map { interval in
+                Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        continuation.yield(Array(":\n\n".utf8))
+                    }
+                }
+            }
+            defer {
+                work.cancel()
+                ticker?.cancel()
+            }
+            for await chunk in stream {
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// Decodes a header value in the spec's `=?base64?...?=` form.
+    static func decodeSentinel(_ value: String) -> String? {
+        guard value.hasPrefix("=?base64?"), value.hasSuffix("?=") else { return value }
+        let inner = value.dropFirst(9).dropLast(2)
+        guard let bytes = Base64Decoding.decode(String(inner)) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}
+
+enum Base64Decoding {
+    static func decode(_ text: String) -> [UInt8]? {
+        var table = [UInt8](repeating: 255, count: 256)
+        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { table[Int(c)] = UInt8(i) }
+        var out: [UInt8] = []
+        var buffer: UInt32 = 0
+        var bits = 0
+        for c in text.utf8 {
+            if c == UInt8(ascii: "=") { break }
+            let v = table[Int(c)]
+            if v == 255 { return nil }
+            buffer = buffer << 6 | UInt32(v)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((buffer >> UInt32(bits)) & 0xFF))
+            }
+        }
+        return out
+    }
+}

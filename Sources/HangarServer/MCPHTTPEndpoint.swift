@@ -1,0 +1,280 @@
+import HangarCore
+import HangarGateway
+import HangarTransport
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The one MCP endpoint over HTTP, serving both eras: modern requests statelessly, legacy
+/// clients in `Mcp-Session-Id` sessions. The first message (or its headers) picks the era.
+struct MCPHTTPEndpoint: Sendable {
+    let gateway: Gateway
+    let sessions: LegacySessions
+    let metrics: ServerMetrics
+    let origins: OriginPolicy
+    let limits: JSONLimits
+    let logger: Logger
+
+    static let namedMethods: Set<String> = [MCPMethod.toolsCall, MCPMethod.resourcesRead, MCPMethod.promptsGet]
+
+    private func reject(_ reason: String, _ status: HTTPResponse.Status, id: HangarCore.RequestID?, _ error: JSONRPCError) -> Response {
+        metrics.rejected(reason)
+        return HTTPReplies.error(status, id: id, error)
+    }
+
+    private func checkOrigin(_ request: Request) -> Response? {
+        guard origins.permits(request.headers[HTTPReplies.originHeader]) else {
+            return reject("origin", .forbidden, id: nil, JSONRPCError(.invalidRequest, "Forbidden: Origin not allowed"))
+        }
+        return nil
+    }
+
+    // MARK: POST
+
+    func post(_ request: Request) async -> Response {
+        if let denied = checkOrigin(request) { return denied }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limits.maxMessageBytes)
+        } catch {
+            return reject("too_large", .contentTooLarge, id: nil,
+                          JSONRPCError(.invalidRequest, "Message rejected: the body is over the limit of \(limits.maxMessageBytes) bytes"))
+        }
+        let frame = IncomingFrame.decode(body.readableBytesView, limits: limits)
+        if case .unreadable(let error) = frame {
+            return reject(error.code == JSONRPCError.Code.parseError.rawValue ? "parse" : "invalid", .badRequest, id: nil, error)
+        }
+        let headers = request.headers
+        if let sid = headers[HTTPReplies.sessionHeader] {
+            guard let session = sessions.get(sid) else {
+                return reject("unknown_session", .notFound, id: nil, JSONRPCError(.invalidRequest, "Session not found: it ended or never existed; send initialize again"))
+            }
+            return await legacy(frame, session: session, request: request)
+        }
+        if case .single(.success(.request(let r))) = frame, r.method == MCPMethod.initialize {
+            return initialize(r)
+        }
+        let headerVersion = headers[HTTPReplies.versionHeader]
+        let bodyVersion: String? = {
+            if case .single(.success(let m)) = frame, case .request(let r) = m { return r.params?["_meta"]?[MetaKey.protocolVersion]?.stringValue }
+            return nil
+        }()
+        if let v = headerVersion ?? bodyVersion, ProtocolVersion.era(of: v) != .legacy {
+            return await modern(frame, request: request)
+        }
+        return reject("no_session", .badRequest, id: nil,
+                      JSONRPCError(.invalidRequest, "Bad Request: missing Mcp-Session-Id. Send initialize first (2025 protocol versions), or send \(ProtocolVersion.modern) requests with _meta and an MCP-Protocol-Version header"))
+    }
+
+    private func initialize(_ r: JSONRPCMessage.Request) -> Response {
+        let requested = r.params?["protocolVersion"]?.stringValue
+        let version = ProtocolVersion.negotiateLegacy(requested)
+        guard let session = sessions.create(version: version) else {
+            return reject("sessions_full", .serviceUnavailable, id: r.id, JSONRPCError(.limitExceeded, "Too many open sessions; try again later"))
+        }
+        let token = gateway.addListener { [session] change in
+            if case .resourceUpdated(let uri) = change {
+                session.push(.notification(.init(method: change.notificationMethod, params: ["uri": .string(uri)])))
+            } else {
+                session.push(.notification(.init(method: change.notificationMethod)))
+            }
+        }
+        session.listenerToken.withLock { $0 = token }
+        metrics.request("http", era: "legacy")
+        let result: JSONValue = [
+            "protocolVersion": .string(version),
+            "capabilities": Gateway.capabilities,
+            "serverInfo": Gateway.serverInfo,
+        ]
+        return HTTPReplies.message(.ok, .response(.result(r.id, result)), extra: [HTTPReplies.sessionHeader: session.id])
+    }
+
+    private func legacy(_ frame: IncomingFrame, session: LegacySession, request: Request) async -> Response {
+        if let v = request.headers[HTTPReplies.versionHeader], ProtocolVersion.era(of: v) == nil {
+            return reject("version", .badRequest, id: nil, JSONRPCError(.invalidRequest, "Unsupported MCP-Protocol-Version: \(v); supported: \(ProtocolVersion.supported.joined(separator: ", "))"))
+        }
+        let context = RequestContext(era: .legacy, protocolVersion: session.version)
+        switch frame {
+        case .unreadable:
+            return HTTPReplies.json(.badRequest, [])
+        case .batch(let items):
+            guard ProtocolVersion.allowsBatches(session.version) else {
+                return reject("batch", .badRequest, id: nil, JSONRPCError(.invalidRequest, "Invalid request: batches are not supported in protocol version \(session.version)"))
+            }
+            var replies: [JSONValue] = []
+            for item in items {
+                switch item {
+                case .failure(let bad):
+                    metrics.rejected("invalid")
+                    replies.append(JSONRPCMessage.response(.error(bad.id, bad.error)).json)
+                case .success(.request(let r)):
+                    metrics.request("http", era: "legacy")
+                    let response = await session.inFlight.run(r.id) { await gateway.handle(r, context: context) }
+                    replies.append(JSONRPCMessage.response(response).json)
+                case .success(.notification(let n)):
+                    legacyNotification(n, session: session)
+                case .success(.response):
+                    break
+                }
+            }
+            if replies.isEmpty { return Response(status: .accepted) }
+            return HTTPReplies.json(.ok, JSONWriter.bytes(.array(replies)))
+        case .single(.failure(let bad)):
+            return reject("invalid", .badRequest, id: bad.id, bad.error)
+        case .single(.success(.notification(let n))):
+            legacyNotification(n, session: session)
+            return Response(status: .accepted)
+        case .single(.success(.response)):
+            return Response(status: .accepted)
+        case .single(.success(.request(let r))):
+            if r.method == MCPMethod.initialize {
+                return reject("invalid", .badRequest, id: r.id, JSONRPCError(.invalidRequest, "Invalid request: this session is already initialized"))
+            }
+            metrics.request("http", era: "legacy")
+            let wantsStream = r.params?["_meta"]?[MetaKey.progressToken] != nil && accepts(request, "text/event-stream")
+            if wantsStream {
+                return HTTPReplies.sse { emit in
+                    var ctx = context
+                    ctx.notify = { n in emit(JSONRPCMessage.notification(n).serialized()) }
+                    let response = await session.inFlight.run(r.id) { [ctx] in await gateway.handle(r, context: ctx) }
+                    emit(JSONRPCMessage.response(response).serialized())
+                }
+            }
+            let response = await session.inFlight.run(r.id) { await gateway.handle(r, context: context) }
+            return HTTPReplies.message(.ok, .response(response))
+        }
+    }
+
+    private func legacyNotification(_ n: JSONRPCMessage.Notification, session: LegacySession) {
+        if n.method == MCPMethod.cancelled, let raw = n.params?["requestId"], let id = RequestID(raw) {
+            session.inFlight.cancel(id)
+        }
+    }
+
+    private func accepts(_ request: Request, _ type: String) -> Bool {
+        request.headers[.accept]?.contains(type) ?? false
+    }
+
+    // MARK: modern
+
+    private func modern(_ frame: IncomingFrame, request: Request) async -> Response {
+        let r: JSONRPCMessage.Request
+        switch frame {
+        case .unreadable(let e):
+            return reject("parse", .badRequest, id: nil, e)
+        case .batch:
+            return reject("batch", .badRequest, id: nil, JSONRPCError(.invalidRequest, "Invalid request: batches are not supported in protocol version \(ProtocolVersion.modern)"))
+        case .single(.failure(let bad)):
+            return reject("invalid", .badRequest, id: bad.id, bad.error)
+        case .single(.success(.notification)):
+            return Response(status: .accepted)
+        case .single(.success(.response)):
+            return reject("invalid", .badRequest, id: nil, JSONRPCError(.invalidRequest, "Invalid request: clients do not send responses in \(ProtocolVersion.modern)"))
+        case .single(.success(.request(let req))):
+            r = req
+        }
+        if let mismatch = validateHeaders(request, r) {
+            let reason = mismatch.code == JSONRPCError.Code.unsupportedProtocolVersion.rawValue ? "version" : "header_mismatch"
+            return reject(reason, .badRequest, id: r.id, mismatch)
+        }
+        metrics.request("http", era: "modern")
+        let version = r.params?["_meta"]?[MetaKey.protocolVersion]?.stringValue ?? ProtocolVersion.modern
+        let context = RequestContext(era: .modern, protocolVersion: version)
+        if r.method == MCPMethod.subscriptionsListen {
+            return listen(r)
+        }
+        if r.params?["_meta"]?[MetaKey.progressToken] != nil && accepts(request, "text/event-stream") {
+            return HTTPReplies.sse { emit in
+                var ctx = context
+                ctx.notify = { n in emit(JSONRPCMessage.notification(n).serialized()) }
+                let response = await gateway.handle(r, context: ctx)
+                emit(JSONRPCMessage.response(response).serialized())
+            }
+        }
+        let response = await gateway.handle(r, context: context)
+        if case .failure = response.outcome { metrics.rejected("rpc_error") }
+        return HTTPReplies.message(HTTPReplies.status(for: response), .response(response))
+    }
+
+    /// The headers a modern request must carry, checked against its body (spec: Server Validation).
+    private func validateHeaders(_ request: Request, _ r: JSONRPCMessage.Request) -> JSONRPCError? {
+        let h = request.headers
+        guard let version = h[HTTPReplies.versionHeader] else {
+            return JSONRPCError(.headerMismatch, "Header mismatch: the MCP-Protocol-Version header is missing")
+        }
+        guard ProtocolVersion.era(of: version) == .modern else { return Gateway.unsupportedVersion(version) }
+        if let bodyVersion = r.params?["_meta"]?[MetaKey.protocolVersion]?.stringValue, bodyVersion != version {
+            return JSONRPCError(.headerMismatch, "Header mismatch: MCP-Protocol-Version header '\(version)' does not match _meta protocolVersion '\(bodyVersion)'")
+        }
+        guard let method = h[HTTPReplies.methodHeader] else {
+            return JSONRPCError(.headerMismatch, "Header mismatch: the Mcp-Method header is missing")
+        }
+        guard method == r.method else {
+            return JSONRPCError(.headerMismatch, "Header mismatch: Mcp-Method header '\(method)' does not match body method '\(r.method)'")
+        }
+        if Self.namedMethods.contains(r.method) {
+            let bodyName = r.params?[r.method == MCPMethod.resourcesRead ? "uri" : "name"]?.stringValue
+            guard let raw = h[HTTPReplies.nameHeader] else {
+                return JSONRPCError(.headerMismatch, "Header mismatch: the Mcp-Name header is missing")
+            }
+            guard let name = HTTPReplies.decodeSentinel(raw) else {
+                return JSONRPCError(.headerMismatch, "Header mismatch: the Mcp-Name header is not valid base64")
+            }
+            if let bodyName, name != bodyName {
+                return JSONRPCError(.headerMismatch, "Header mismatch: Mcp-Name header does not match the body")
+            }
+        }
+        return nil
+    }
+
+    /// `subscriptions/listen`: an SSE stream that acknowledges, then carries the changes asked for.
+    private func listen(_ r: JSONRPCMessage.Request) -> Response {
+        let filter = SubscriptionFilter(request: r)
+        return HTTPReplies.sse(keepAlive: .seconds(20)) { [gateway] emit in
+            emit(filter.acknowledgement.serialized())
+            let token = gateway.addListener { change in
+                if let note = filter.notification(for: change) { emit(note.serialized()) }
+            }
+            await withTaskCancellationHandler {
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            } onCancel: {
+                gateway.removeListener(token)
+            }
+        }
+    }
+
+    // MARK: GET and DELETE
+
+    func get(_ request: Request) async -> Response {
+        if let denied = checkOrigin(request) { return denied }
+        guard let sid = request.headers[HTTPReplies.sessionHeader] else {
+            return Response(status: .methodNotAllowed, headers: [.allow: "POST"])
+        }
+        guard let session = sessions.get(sid) else {
+            return reject("unknown_session", .notFound, id: nil, JSONRPCError(.invalidRequest, "Session not found"))
+        }
+        let (key, stream) = session.openStream()
+        return HTTPReplies.sse(keepAlive: .seconds(20)) { emit in
+            await withTaskCancellationHandler {
+                for await bytes in stream { emit(bytes) }
+            } onCancel: {
+                session.closeStream(key)
+            }
+            session.closeStream(key)
+        }
+    }
+
+    func delete(_ request: Request) async -> Response {
+        if let denied = checkOrigin(request) { return denied }
+        guard let sid = request.headers[HTTPReplies.sessionHeader] else {
+            return Response(status: .methodNotAllowed, headers: [.allow: "POST"])
+        }
+        guard let session = sessions.remove(sid) else {
+            return reject("unknown_session", .notFound, id: nil, JSONRPCError(.invalidRequest, "Session not found"))
+        }
+        if let token = session.listenerToken.withLock({ $0 }) { gateway.removeListener(token) }
+        session.close()
+        return Response(status: .noContent)
+    }
+}

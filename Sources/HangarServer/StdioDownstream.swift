@@ -1,0 +1,165 @@
+import HangarCore
+import HangarGateway
+import HangarTransport
+import Logging
+import Synchronization
+
+/// Serves the gateway to one client over our own stdin/stdout. The first message picks the era:
+/// `initialize` makes the whole connection legacy; anything else is served as modern, per request.
+public final class StdioDownstream: Sendable {
+    let gateway: Gateway
+    let metrics: ServerMetrics
+    let logger: Logger
+    private let inFlight = InFlightRequests()
+
+    private struct State {
+        var era: ProtocolEra?
+        var legacyVersion = ProtocolVersion.latestLegacy
+        var initialized = false
+        /// Modern `subscriptions/listen` requests: id -> filter.
+        var subscriptions: [RequestID: SubscriptionFilter] = [:]
+        var listenerToken: Int?
+    }
+    private let state = Mutex(State())
+
+    public init(gateway: Gateway, metrics: ServerMetrics = ServerMetrics(), logger: Logger) {
+        self.gateway = gateway
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Serves until stdin closes.
+    public func run(readFD: Int32 = 0, writeFD: Int32 = 1) async throws {
+        let limits = gateway.config.limits
+        let (lines, input) = AsyncStream.makeStream(of: LineChannel.Event.self)
+        let channel = try await LineChannel.open(readFD: readFD, writeFD: writeFD, maxLineBytes: limits.maxMessageBytes,
+                                                 onEvent: { input.yield($0) }, onClose: { input.finish() })
+        let token = gateway.addListener { [self] change in self.changed(change, channel: channel) }
+        state.withLock { $0.listenerToken = token }
+        defer { gateway.removeListener(token) }
+        await withDiscardingTaskGroup { group in
+            for await event in lines {
+                switch event {
+                case .oversize(let n):
+                    metrics.rejected("too_large")
+                    send(channel, .response(.error(nil, JSONRPCError(.parseError, "Message rejected: a line of \(n) bytes is over the limit of \(limits.maxMessageBytes)"))))
+                case .line(let bytes):
+                    let frame = IncomingFrame.decode(bytes.readableBytesView, limits: limits)
+                    group.addTask { await self.handle(frame, channel: channel) }
+                }
+            }
+            inFlight.cancelAll()
+        }
+        await channel.closed
+    }
+
+    private func send(_ channel: LineChannel, _ message: JSONRPCMessage) {
+        channel.send(message.serialized())
+    }
+
+    private func handle(_ frame: IncomingFrame, channel: LineChannel) async {
+        switch frame {
+        case .unreadable(let e):
+            metrics.rejected(e.code == JSONRPCError.Code.parseError.rawValue ? "parse" : "invalid")
+            send(channel, .response(.error(nil, e)))
+        case .single(let item):
+            if let reply = await handle(item, channel: channel) { send(channel, .response(reply)) }
+        case .batch(let items):
+            let (era, version) = state.withLock { ($0.era, $0.legacyVersion) }
+            guard era == .legacy, ProtocolVersion.allowsBatches(version) else {
+                metrics.rejected("batch")
+                let v = era == .legacy ? version : ProtocolVersion.modern
+                send(channel, .response(.error(nil, JSONRPCError(.invalidRequest, "Invalid request: batches are not supported in protocol version \(v)"))))
+                return
+            }
+            var replies: [JSONValue] = []
+            for item in items {
+                if let r = await handle(item, channel: channel) { replies.append(JSONRPCMessage.response(r).json) }
+            }
+            if !replies.isEmpty { channel.send(JSONWriter.bytes(.array(replies))) }
+        }
+    }
+
+    private func handle(_ item: Result<JSONRPCMessage, InvalidEnvelope>, channel: LineChannel) async -> JSONRPCMessage.Response? {
+        let message: JSONRPCMessage
+        switch item {
+        case .failure(let bad):
+            metrics.rejected("invalid")
+            return .error(bad.id, bad.error)
+        case .success(let m):
+            message = m
+        }
+        switch message {
+        case .response:
+            return nil
+        case .notification(let n):
+            if n.method == MCPMethod.cancelled, let raw = n.params?["requestId"], let id = RequestID(raw) {
+                if !inFlight.cancel(id) { endSubscription(id, channel: channel) }
+            } else if n.method == MCPMethod.initialized {
+                state.withLock { $0.initialized = true }
+            }
+            return nil
+        case .request(let r):
+            let context: RequestContext
+            if r.method == MCPMethod.initialize {
+                let (ok, version) = state.withLock { s -> (Bool, String) in
+                    guard s.era == nil else { return (false, "") }
+                    s.era = .legacy
+                    s.legacyVersion = ProtocolVersion.negotiateLegacy(r.params?["protocolVersion"]?.stringValue)
+                    return (true, s.legacyVersion)
+                }
+                guard ok else {
+                    metrics.rejected("invalid")
+                    return .error(r.id, JSONRPCError(.invalidRequest, "Invalid request: initialize must be the first message of the connection"))
+                }
+                context = RequestContext(era: .legacy, protocolVersion: version)
+            } else {
+                let (era, version) = state.withLock { s -> (ProtocolEra, String) in
+                    if s.era == nil { s.era = .modern }
+                    return (s.era!, s.legacyVersion)
+                }
+                context = RequestContext(era: era, protocolVersion: era == .legacy ? version : ProtocolVersion.modern)
+                if era == .modern, r.method == MCPMethod.subscriptionsListen {
+                    return listen(r, channel: channel)
+                }
+            }
+            metrics.request("stdio", era: context.era.rawValue)
+            var ctx = context
+            if r.params?["_meta"]?[MetaKey.progressToken] != nil {
+                ctx.notify = { [channel] n in channel.send(JSONRPCMessage.notification(n).serialized()) }
+            }
+            let finalContext = ctx
+            return await inFlight.run(r.id) { [gateway] in await gateway.handle(r, context: finalContext) }
+        }
+    }
+
+    private func listen(_ r: JSONRPCMessage.Request, channel: LineChannel) -> JSONRPCMessage.Response? {
+        do { try Gateway.checkModernMeta(r.params) } catch let e as JSONRPCError { return .error(r.id, e) } catch { return nil }
+        let filter = SubscriptionFilter(request: r)
+        state.withLock { $0.subscriptions[r.id] = filter }
+        send(channel, filter.acknowledgement)
+        return nil  // answered when the subscription ends
+    }
+
+    private func endSubscription(_ id: RequestID, channel: LineChannel) {
+        guard let filter = state.withLock({ $0.subscriptions.removeValue(forKey: id) }) else { return }
+        send(channel, filter.closingResponse)
+    }
+
+    private func changed(_ change: CatalogChange, channel: LineChannel) {
+        let (era, initialized, subscriptions) = state.withLock { ($0.era, $0.initialized, $0.subscriptions) }
+        switch era {
+        case .legacy:
+            guard initialized else { return }
+            var params: JSONValue?
+            if case .resourceUpdated(let uri) = change { params = ["uri": .string(uri)] }
+            send(channel, .notification(.init(method: change.notificationMethod, params: params)))
+        case .modern:
+            for filter in subscriptions.values {
+                if let note = filter.notification(for: change) { send(channel, note) }
+            }
+        case nil:
+            break
+        }
+    }
+}

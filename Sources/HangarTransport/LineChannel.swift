@@ -1,0 +1,150 @@
+import HangarCore
+import NIOCore
+import NIOPosix
+
+/// Newline-delimited messages over a pair of pipe descriptors (a child's stdout/stdin, or our
+/// own stdin/stdout). Lines longer than the limit are discarded whole and reported.
+public final class LineChannel: Sendable {
+    public enum Event: Sendable {
+        /// One line, without its newline (and without a trailing CR).
+        case line(ByteBuffer)
+        /// A line over the limit was dropped; the count is its length so far.
+        case oversize(Int)
+    }
+
+    private let channel: Channel
+
+    private init(channel: Channel) {
+        self.channel = channel
+    }
+
+    /// Opens a channel that reads lines from `readFD` and writes to `writeFD`; takes ownership of both.
+    /// `onEvent` runs on the channel's event loop: keep it short. `onClose` runs once when the read side ends.
+    public static func open(
+        readFD: Int32, writeFD: Int32?, maxLineBytes: Int,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onEvent: @escaping @Sendable (Event) -> Void,
+        onClose: @escaping @Sendable () -> Void
+    ) async throws -> LineChannel {
+        let bootstrap = NIOPipeBootstrap(group: group)
+            .channelOption(.allowRemoteHalfClosure, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLineBytes: maxLineBytes)))
+                    try channel.pipeline.syncOperations.addHandler(LineEventHandler(onEvent: onEvent, onClose: onClose))
+                }
+            }
+        let channel: Channel
+        if let writeFD {
+            channel = try await bootstrap.takingOwnershipOfDescriptors(input: readFD, output: writeFD).get()
+        } else {
+            channel = try await bootstrap.takingOwnershipOfDescriptor(input: readFD).get()
+        }
+        return LineChannel(channel: channel)
+    }
+
+    /// Writes one message followed by a newline.
+    public func send(_ bytes: [UInt8]) {
+        var buffer = channel.allocator.buffer(capacity: bytes.count + 1)
+        buffer.writeBytes(bytes)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    /// Writes one message and waits until it is handed to the kernel.
+    public func sendAndWait(_ bytes: [UInt8]) async throws {
+        var buffer = channel.allocator.buffer(capacity: bytes.count + 1)
+        buffer.writeBytes(bytes)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        try await channel.writeAndFlush(buffer).get()
+    }
+
+    /// Closes both directions.
+    public func close() {
+        channel.close(promise: nil)
+    }
+
+    /// Completes when the channel has closed.
+    public var closed: Void {
+        get async { try? await channel.closeFuture.get() }
+    }
+}
+
+/// Splits a byte stream on `\n`, dropping lines over `maxLineBytes`.
+struct LineDecoder: ByteToMessageDecoder {
+    typealias InboundOut = LineChannel.Event
+    let maxLineBytes: Int
+    private var discarding = 0
+    private var scanned = 0
+
+    init(maxLineBytes: Int) {
+        self.maxLineBytes = maxLineBytes
+    }
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let view = buffer.readableBytesView
+        let from = view.startIndex + scanned
+        guard let newline = view[from...].firstIndex(of: UInt8(ascii: "\n")) else {
+            if discarding > 0 || buffer.readableBytes > maxLineBytes {
+                discarding += buffer.readableBytes
+                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+                scanned = 0
+            } else {
+                scanned = buffer.readableBytes
+            }
+            return .needMoreData
+        }
+        scanned = 0
+        let length = newline - view.startIndex
+        if discarding > 0 || length > maxLineBytes {
+            let total = discarding + length
+            discarding = 0
+            buffer.moveReaderIndex(forwardBy: length + 1)
+            context.fireChannelRead(wrapInboundOut(.oversize(total)))
+            return .continue
+        }
+        var line = buffer.readSlice(length: length)!
+        buffer.moveReaderIndex(forwardBy: 1)
+        if line.readableBytes > 0, line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+            line.moveWriterIndex(to: line.writerIndex - 1)
+        }
+        if line.readableBytes > 0 {
+            context.fireChannelRead(wrapInboundOut(.line(line)))
+        }
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        if buffer.readableBytes > 0, discarding == 0 {
+            // A final line without a newline still counts.
+            let line = buffer.readSlice(length: buffer.readableBytes)!
+            context.fireChannelRead(wrapInboundOut(.line(line)))
+        }
+        return .needMoreData
+    }
+}
+
+final class LineEventHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = LineChannel.Event
+    let onEvent: @Sendable (LineChannel.Event) -> Void
+    let onClose: @Sendable () -> Void
+
+    init(onEvent: @escaping @Sendable (LineChannel.Event) -> Void, onClose: @escaping @Sendable () -> Void) {
+        self.onEvent = onEvent
+        self.onClose = onClose
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        onEvent(unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        onClose()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

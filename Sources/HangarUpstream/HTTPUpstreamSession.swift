@@ -1,0 +1,305 @@
+import HangarCore
+import HangarTransport
+import Logging
+import Synchronization
+
+/// An upstream MCP server reached over Streamable HTTP, in either era.
+final class HTTPUpstreamSession: UpstreamSession {
+    let server: String
+    let client: StreamableHTTPClient
+    private let logger: Logger
+    private let onEvent: @Sendable (UpstreamEvent) -> Void
+
+    private struct State {
+        var handshake: Handshake?
+        var sessionID: String?
+        var nextID: Int64 = 1
+        var closed = false
+    }
+    private let state = Mutex(State())
+
+    var handshake: Handshake { state.withLock { $0.handshake! } }
+
+    private init(server: String, client: StreamableHTTPClient, logger: Logger, onEvent: @escaping @Sendable (UpstreamEvent) -> Void) {
+        self.server = server
+        self.client = client
+        self.logger = logger
+        self.onEvent = onEvent
+    }
+
+    static func start(server: String, url: String, headers: [(String, String)], connectTimeout: Duration, logger: Logger,
+                      onEvent: @escaping @Sendable (UpstreamEvent) -> Void) async throws -> HTTPUpstreamSession {
+        let session = HTTPUpstreamSession(server: server, client: StreamableHTTPClient(url: url, headers: headers), logger: logger, onEvent: onEvent)
+        try await session.handshake(timeout: connectTimeout)
+        return session
+    }
+
+    private func nextID() -> Int64 {
+        state.withLock { s in
+            defer { s.nextID += 1 }
+            return s.nextID
+        }
+    }
+
+    private func handshake(timeout: Duration) async throws {
+        // Modern first: a modern server answers server/discover (or a modern error); anything else is legacy.
+        let discover = JSONRPCMessage.request(.init(id: .int(nextID()), method: MCPMethod.discover, params: ClientIdentity.discoverParams))
+        let reply: StreamableHTTPClient.Reply
+        do {
+            reply = try await client.send(.post, body: discover.serialized(), extraHeaders: modernHeaders(method: MCPMethod.discover, name: nil, version: ProtocolVersion.modern), timeout: timeout)
+        } catch {
+            throw UpstreamError(.unavailable, server: server, detail: "cannot reach \(client.url): \(error)")
+        }
+        if reply.status == 200, let result = try? await finalResult(of: reply, sink: nil).get(), let hs = ClientIdentity.modernHandshake(from: result) {
+            state.withLock { $0.handshake = hs }
+            return
+        }
+        drain(reply)
+        let initialize = JSONRPCMessage.request(.init(id: .int(nextID()), method: MCPMethod.initialize, params: ClientIdentity.initializeParams))
+        let initReply: StreamableHTTPClient.Reply
+        do {
+            initReply = try await client.send(.post, body: initialize.serialized(), timeout: timeout)
+        } catch {
+            throw UpstreamError(.unavailable, server: server, detail: "cannot reach \(client.url): \(error)")
+        }
+        guard initReply.status == 200 else {
+            drain(initReply)
+            throw UpstreamError(.protocolViolation, server: server, detail: "initialize answered HTTP \(initReply.status)")
+        }
+        let result = try await finalResult(of: initReply, sink: nil).get()
+        let hs = ClientIdentity.legacyHandshake(from: result)
+        state.withLock {
+            $0.handshake = hs
+            $0.sessionID = initReply.header("mcp-session-id")
+        }
+        let initialized = JSONRPCMessage.notification(.init(method: MCPMethod.initialized))
+        if let r = try? await client.send(.post, body: initialized.serialized(), extraHeaders: legacyHeaders(), timeout: timeout) { drain(r) }
+    }
+
+    private func modernHeaders(method: String, name: String?, version: String) -> [(String, String)] {
+        var h = [("MCP-Protocol-Version", version), ("Mcp-Method", method)]
+        if let name { h.append(("Mcp-Name", Self.headerSafe(name))) }
+        return h
+    }
+
+    private func legacyHeaders() -> [(String, String)] {
+        let (sid, version) = state.withLock { ($0.sessionID, $0.handshake?.version) }
+        var h: [(String, String)] = []
+        if let version { h.append(("MCP-Protocol-Version", version)) }
+        if let sid { h.append(("Mcp-Session-Id", sid)) }
+        return h
+    }
+
+    /// A header value as the spec's Base64 sentinel when it is not plain visible ASCII.
+    static func headerSafe(_ value: String) -> String {
+        let plain = value.utf8.allSatisfy { (0x20...0x7E).contains($0) }
+            && value.first != " " && value.last != " "
+            && !(value.hasPrefix("=?base64?") && value.hasSuffix("?="))
+        if plain { return value }
+        return "=?base64?" + Base64.encode(Array(value.utf8)) + "?="
+    }
+
+    private func headers(for method: String, params: JSONValue?) -> [(String, String)] {
+        let hs = handshake
+        switch hs.era {
+        case .modern:
+            let name = params?["name"]?.stringValue ?? params?["uri"]?.stringValue
+            let named = [MCPMethod.toolsCall, MCPMethod.resourcesRead, MCPMethod.promptsGet].contains(method)
+            return modernHeaders(method: method, name: named ? name : nil, version: hs.version)
+        case .legacy:
+            return legacyHeaders()
+        }
+    }
+
+    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?) async throws -> JSONValue {
+        let hs = handshake
+        let id = nextID()
+        let shaped = ClientIdentity.shape(params, era: hs.era, version: hs.version)
+        let body = JSONRPCMessage.request(.init(id: .int(id), method: method, params: shaped)).serialized()
+        let extra = headers(for: method, params: shaped)
+        do {
+            return try await withDeadline(timeout) {
+                let reply: StreamableHTTPClient.Reply
+                do {
+                    reply = try await self.client.send(.post, body: body, extraHeaders: extra, timeout: timeout)
+                } catch {
+                    throw UpstreamError(.died, server: self.server, detail: "connection failed: \(error)")
+                }
+                if reply.status == 404, hs.era == .legacy, self.state.withLock({ $0.sessionID }) != nil {
+                    self.drain(reply)
+                    self.markClosed()
+                    throw UpstreamError(.died, server: self.server, detail: "the server ended our session")
+                }
+                return try await self.finalResult(of: reply, sink: sink).get()
+            }
+        } catch let error as UpstreamError {
+            if case .timeout = error.code { await cancelUpstream(id: id, reason: "timeout") }
+            if case .cancelled = error.code { await cancelUpstream(id: id, reason: "cancelled by the client") }
+            throw error
+        } catch is CancellationError {
+            await cancelUpstream(id: id, reason: "cancelled by the client")
+            throw UpstreamError(.cancelled, server: server, detail: "cancelled by the client")
+        }
+    }
+
+    /// Legacy servers need a cancellation notification; for modern ones, closing the stream was the signal.
+    private func cancelUpstream(id: Int64, reason: String) async {
+        guard handshake.era == .legacy else { return }
+        let note = JSONRPCMessage.notification(.init(method: MCPMethod.cancelled, params: ["requestId": .int(id), "reason": .string(reason)]))
+        if let r = try? await client.send(.post, body: note.serialized(), extraHeaders: legacyHeaders(), timeout: .seconds(5)) { drain(r) }
+    }
+
+    private func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw UpstreamError(.timeout, server: self.server, detail: "no answer within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    func notify(_ method: String, params: JSONValue?) async {
+        let hs = handshake
+        let body = JSONRPCMessage.notification(.init(method: method, params: ClientIdentity.shape(params, era: hs.era, version: hs.version))).serialized()
+        if let r = try? await client.send(.post, body: body, extraHeaders: headers(for: method, params: params), timeout: .seconds(10)) { drain(r) }
+    }
+
+    /// Reads a reply to a request: a JSON response, or an SSE stream whose notifications go to
+    /// `sink` and whose server requests are answered, ending with the response.
+    private func finalResult(of reply: StreamableHTTPClient.Reply, sink: RequestNotificationSink?) async throws -> Result<JSONValue, UpstreamError> {
+        switch reply.body {
+        case .json(let json):
+            return outcome(of: json, status: reply.status)
+        case .events(let events):
+            for try await value in events {
+                guard let message = try? JSONRPCMessage(json: value) else { continue }
+                switch message {
+                case .response(let r):
+                    switch r.outcome {
+                    case .success(let v): return .success(v)
+                    case .failure(let e): return .failure(UpstreamError(.remote(e), server: server, detail: e.message))
+                    }
+                case .notification(let n):
+                    deliver(n, sink: sink)
+                case .request(let req):
+                    await answer(req)
+                }
+            }
+            return .failure(UpstreamError(.died, server: server, detail: "the response stream ended without an answer"))
+        case .empty:
+            return .failure(UpstreamError(.protocolViolation, server: server, detail: "HTTP \(reply.status) with an empty body"))
+        case .text(let t):
+            return .failure(UpstreamError(.protocolViolation, server: server, detail: "HTTP \(reply.status): \(t.prefix(200))"))
+        }
+    }
+
+    private func outcome(of json: JSONValue, status: Int) -> Result<JSONValue, UpstreamError> {
+        guard let message = try? JSONRPCMessage(json: json), case .response(let r) = message else {
+            return .failure(UpstreamError(.protocolViolation, server: server, detail: "HTTP \(status) without a JSON-RPC response"))
+        }
+        switch r.outcome {
+        case .success(let v): return .success(v)
+        case .failure(let e): return .failure(UpstreamError(.remote(e), server: server, detail: e.message))
+        }
+    }
+
+    private func deliver(_ note: JSONRPCMessage.Notification, sink: RequestNotificationSink?) {
+        switch note.method {
+        case MCPMethod.progress, MCPMethod.message where sink != nil: sink?(note.method, note.params)
+        case MCPMethod.toolsListChanged: onEvent(.toolsChanged)
+        case MCPMethod.promptsListChanged: onEvent(.promptsChanged)
+        case MCPMethod.resourcesListChanged: onEvent(.resourcesChanged)
+        case MCPMethod.resourceUpdated:
+            if let uri = note.params?["uri"]?.stringValue { onEvent(.resourceUpdated(uri: uri, params: note.params)) }
+        case MCPMethod.message: onEvent(.log(note.params))
+        default: break
+        }
+    }
+
+    private func answer(_ request: JSONRPCMessage.Request) async {
+        let response = JSONRPCMessage.response(.init(id: request.id, outcome: ClientIdentity.answer(serverRequest: request.method)))
+        if let r = try? await client.send(.post, body: response.serialized(), extraHeaders: legacyHeaders(), timeout: .seconds(10)) { drain(r) }
+    }
+
+    private func drain(_ reply: StreamableHTTPClient.Reply) {
+        // Bodies we do not read are released when the reply goes away; nothing to do for JSON.
+        _ = reply
+    }
+
+    private func markClosed() { state.withLock { $0.closed = true } }
+
+    /// Listens for server notifications: the GET stream (legacy) or `subscriptions/listen` (modern).
+    /// Returns when the session is over (the server ended it, or it was closed).
+    func run() async -> String {
+        let hs = handshake
+        while !Task.isCancelled, !state.withLock({ $0.closed }) {
+            do {
+                let reply: StreamableHTTPClient.Reply
+                switch hs.era {
+                case .legacy:
+                    reply = try await client.send(.get, extraHeaders: legacyHeaders(), timeout: .seconds(86400))
+                    if reply.status == 405 { return await idleUntilClosed() }  // the server offers no stream
+                    if reply.status == 404 { markClosed(); return "the server ended our session" }
+                case .modern:
+                    let filter: JSONValue = ["toolsListChanged": true, "promptsListChanged": true, "resourcesListChanged": true]
+                    let params = ClientIdentity.shape(["notifications": filter], era: .modern, version: hs.version)
+                    let body = JSONRPCMessage.request(.init(id: .int(nextID()), method: MCPMethod.subscriptionsListen, params: params)).serialized()
+                    reply = try await client.send(.post, body: body, extraHeaders: modernHeaders(method: MCPMethod.subscriptionsListen, name: nil, version: hs.version), timeout: .seconds(86400))
+                    if reply.status != 200 { return await idleUntilClosed() }
+                }
+                guard case .events(let events) = reply.body else { return await idleUntilClosed() }
+                for try await value in events {
+                    guard let message = try? JSONRPCMessage(json: value) else { continue }
+                    switch message {
+                    case .notification(let n): deliver(n, sink: nil)
+                    case .request(let r): await answer(r)
+                    case .response: break
+                    }
+                }
+            } catch {
+                if Task.isCancelled { break }
+                logger.debug("notification stream ended", metadata: ["hangar.server": "\(server)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        return "closed"
+    }
+
+    private func idleUntilClosed() async -> String {
+        while !Task.isCancelled, !state.withLock({ $0.closed }) {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+        return "closed"
+    }
+
+    func close() async {
+        let (sid, wasClosed) = state.withLock { s -> (String?, Bool) in
+            defer { s.closed = true }
+            return (s.sessionID, s.closed)
+        }
+        if !wasClosed, sid != nil {
+            _ = try? await client.send(.delete, extraHeaders: legacyHeaders(), timeout: .seconds(5))
+        }
+    }
+}
+
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i < bytes.count {
+            let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+            out.append(alphabet[Int(b0 >> 2)])
+            out.append(alphabet[Int((b0 & 3) << 4 | b1 >> 4)])
+            out.append(i + 1 < bytes.count ? alphabet[Int((b1 & 0xF) << 2 | b2 >> 6)] : UInt8(ascii: "="))
+            out.append(i + 2 < bytes.count ? alphabet[Int(b2 & 0x3F)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,233 @@
+import HangarCore
+import HangarTransport
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// An upstream MCP server run as a child process speaking newline-delimited JSON-RPC.
+final class StdioUpstreamSession: UpstreamSession {
+    let server: String
+    let child: ChildProcess
+    private let onEvent: @Sendable (UpstreamEvent) -> Void
+    private let logger: Logger
+    private let eventLoop: any EventLoop
+
+    private struct Pending {
+        var continuation: CheckedContinuation<JSONValue, any Error>
+        var sink: RequestNotificationSink?
+        var timer: Scheduled<Void>?
+        /// The downstream's own progress token, restored on progress notifications.
+        var progressToken: JSONValue?
+    }
+
+    private struct State {
+        var channel: LineChannel?
+        var nextID: Int64 = 1
+        var pending: [Int64: Pending] = [:]
+        var closedReason: String?
+        var handshake: Handshake?
+        var closeWaiters: [CheckedContinuation<String, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    var handshake: Handshake { state.withLock { $0.handshake! } }
+
+    private init(server: String, child: ChildProcess, logger: Logger, onEvent: @escaping @Sendable (UpstreamEvent) -> Void) {
+        self.server = server
+        self.child = child
+        self.logger = logger
+        self.onEvent = onEvent
+        self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+    }
+
+    /// Starts the process, probes its era and completes the handshake.
+    static func start(server: String, spec: ProcessSpec, connectTimeout: Duration, logger: Logger,
+                      stderr: @escaping @Sendable (ByteBuffer) -> Void,
+                      onEvent: @escaping @Sendable (UpstreamEvent) -> Void) async throws -> StdioUpstreamSession {
+        let child = try await ChildProcess.spawn(spec)
+        let session = StdioUpstreamSession(server: server, child: child, logger: logger, onEvent: onEvent)
+        do {
+            let channel = try await LineChannel.open(
+                readFD: child.stdoutFD, writeFD: child.stdinFD, maxLineBytes: JSONLimits.upstream.maxMessageBytes,
+                onEvent: { [session] event in session.receive(event) },
+                onClose: { [session] in session.closed(reason: "its stdout closed") })
+            session.state.withLock { $0.channel = channel }
+            _ = try await LineChannel.open(readFD: child.stderrFD, writeFD: nil, maxLineBytes: 64 << 10,
+                                           onEvent: { event in if case .line(let l) = event { stderr(l) } }, onClose: {})
+            try await session.handshake(timeout: connectTimeout)
+            return session
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+
+    private func handshake(timeout: Duration) async throws {
+        // Probe with server/discover; a handshake-only server answers with some error or stays silent.
+        let probeTimeout = min(timeout, .seconds(5))
+        var learned: Handshake?
+        do {
+            let result = try await rawRequest(MCPMethod.discover, params: ClientIdentity.discoverParams, timeout: probeTimeout, sink: nil)
+            learned = ClientIdentity.modernHandshake(from: result)
+        } catch let error as UpstreamError {
+            if case .died = error.code { throw error }
+        }
+        if learned == nil {
+            let result = try await rawRequest(MCPMethod.initialize, params: ClientIdentity.initializeParams, timeout: timeout, sink: nil)
+            learned = ClientIdentity.legacyHandshake(from: result)
+            state.withLock { $0.handshake = learned }
+            send(.notification(.init(method: MCPMethod.initialized)))
+        }
+        state.withLock { $0.handshake = learned }
+    }
+
+    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?) async throws -> JSONValue {
+        let hs = handshake
+        return try await rawRequest(method, params: ClientIdentity.shape(params, era: hs.era, version: hs.version), timeout: timeout, sink: sink)
+    }
+
+    func notify(_ method: String, params: JSONValue?) async {
+        let hs = handshake
+        send(.notification(.init(method: method, params: ClientIdentity.shape(params, era: hs.era, version: hs.version))))
+    }
+
+    private func send(_ message: JSONRPCMessage) {
+        state.withLock { $0.channel }?.send(message.serialized())
+    }
+
+    private func rawRequest(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?) async throws -> JSONValue {
+        let id = state.withLock { s -> Int64 in
+            defer { s.nextID += 1 }
+            return s.nextID
+        }
+        // Progress tokens are rewritten to the upstream request id, so two clients' tokens never collide.
+        var params = params
+        let originalToken = params?["_meta"]?[MetaKey.progressToken]
+        if originalToken != nil { params?["_meta"]?[MetaKey.progressToken] = .int(id) }
+        let bytes = JSONRPCMessage.request(.init(id: .int(id), method: method, params: params)).serialized()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONValue, any Error>) in
+                let channel = state.withLock { s -> Result<LineChannel, UpstreamError> in
+                    if let reason = s.closedReason { return .failure(UpstreamError(.died, server: server, detail: exitDetail(reason))) }
+                    guard let channel = s.channel else { return .failure(UpstreamError(.unavailable, server: server, detail: "not connected")) }
+                    s.pending[id] = Pending(continuation: continuation, sink: sink, timer: nil, progressToken: originalToken)
+                    return .success(channel)
+                }
+                switch channel {
+                case .failure(let e):
+                    continuation.resume(throwing: e)
+                case .success(let channel):
+                    let timer = eventLoop.scheduleTask(in: .init(timeout)) { [self] in
+                        abandon(id, UpstreamError(.timeout, server: server, detail: "no answer to \(method) within \(timeout)"), reason: "timeout")
+                    }
+                    state.withLock { $0.pending[id]?.timer = timer }
+                    channel.send(bytes)
+                    if Task.isCancelled {
+                        abandon(id, UpstreamError(.cancelled, server: server, detail: "cancelled by the client"), reason: "cancelled by the client")
+                    }
+                }
+            }
+        } onCancel: {
+            abandon(id, UpstreamError(.cancelled, server: server, detail: "cancelled by the client"), reason: "cancelled by the client")
+        }
+    }
+
+    /// Fails one pending request and tells the upstream to stop working on it.
+    private func abandon(_ id: Int64, _ error: UpstreamError, reason: String) {
+        guard let pending = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
+        pending.timer?.cancel()
+        send(.notification(.init(method: MCPMethod.cancelled, params: ["requestId": .int(id), "reason": .string(reason)])))
+        pending.continuation.resume(throwing: error)
+    }
+
+    private func receive(_ event: LineChannel.Event) {
+        guard case .line(let line) = event else {
+            logger.warning("upstream sent an oversize line; dropped", metadata: ["hangar.server": "\(server)"])
+            return
+        }
+        let message: JSONRPCMessage
+        do {
+            let value = try JSONParser.parse(line.readableBytesView, limits: .upstream)
+            message = try JSONRPCMessage(json: value)
+        } catch {
+            logger.warning("upstream sent a line that is not JSON-RPC", metadata: ["hangar.server": "\(server)", "error": "\(error)"])
+            return
+        }
+        switch message {
+        case .response(let response):
+            guard case .int(let id)? = response.id,
+                  let pending = state.withLock({ $0.pending.removeValue(forKey: id) })
+            else { return }
+            pending.timer?.cancel()
+            switch response.outcome {
+            case .success(let result): pending.continuation.resume(returning: result)
+            case .failure(let error): pending.continuation.resume(throwing: UpstreamError(.remote(error), server: server, detail: error.message))
+            }
+        case .notification(let note):
+            routeNotification(note)
+        case .request(let request):
+            let answer = ClientIdentity.answer(serverRequest: request.method)
+            send(.response(.init(id: request.id, outcome: answer)))
+        }
+    }
+
+    private func routeNotification(_ note: JSONRPCMessage.Notification) {
+        switch note.method {
+        case MCPMethod.progress:
+            guard let token = note.params?[MetaKey.progressToken]?.intValue,
+                  let pending = state.withLock({ $0.pending[token] }), let sink = pending.sink else { return }
+            var params = note.params
+            params?[MetaKey.progressToken] = pending.progressToken
+            sink(note.method, params)
+        case MCPMethod.toolsListChanged: onEvent(.toolsChanged)
+        case MCPMethod.promptsListChanged: onEvent(.promptsChanged)
+        case MCPMethod.resourcesListChanged: onEvent(.resourcesChanged)
+        case MCPMethod.resourceUpdated:
+            if let uri = note.params?["uri"]?.stringValue { onEvent(.resourceUpdated(uri: uri, params: note.params)) }
+        case MCPMethod.message: onEvent(.log(note.params))
+        default: break
+        }
+    }
+
+    private func closed(reason: String) {
+        let (pending, waiters) = state.withLock { s -> ([Pending], [CheckedContinuation<String, Never>]) in
+            if s.closedReason == nil { s.closedReason = reason }
+            defer { s.pending = [:]; s.closeWaiters = [] }
+            return (Array(s.pending.values), s.closeWaiters)
+        }
+        let detail = exitDetail(reason)
+        for p in pending {
+            p.timer?.cancel()
+            p.continuation.resume(throwing: UpstreamError(.died, server: server, detail: detail))
+        }
+        for w in waiters { w.resume(returning: detail) }
+    }
+
+    private func exitDetail(_ reason: String) -> String {
+        if let code = child.exitCode {
+            return code < 0 ? "the process was killed by signal \(-code)" : "the process exited with status \(code)"
+        }
+        return "the process ended (\(reason))"
+    }
+
+    func run() async -> String {
+        // Wait for the process to exit, then for the pipe to drain and close.
+        let code = await child.waitForExit()
+        closed(reason: code < 0 ? "killed by signal \(-code)" : "exited with status \(code)")
+        return await withCheckedContinuation { continuation in
+            let done = state.withLock { s -> Bool in
+                if s.pending.isEmpty && s.closedReason != nil { return true }
+                s.closeWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume(returning: exitDetail("exited")) }
+        }
+    }
+
+    func close() async {
+        state.withLock { $0.channel }?.close()
+        await child.terminate(grace: .seconds(2))
+        closed(reason: "stopped by Hangar")
+    }
+}

@@ -1,0 +1,265 @@
+import HangarCore
+import HangarTransport
+import Logging
+import NIOCore
+import Synchronization
+
+/// The state of one upstream as users see it (`hangar tools`, /healthz).
+public enum UpstreamState: String, Sendable {
+    case starting, ready, backoff, stopped
+}
+
+/// One configured upstream server over its whole life: starts it, probes its era, restarts it
+/// with backoff when it dies, and routes requests to the live session.
+public final class Upstream: Sendable {
+    public let config: UpstreamConfig
+    private let logger: Logger
+    private let onEvent: @Sendable (String, UpstreamEvent) -> Void
+
+    private struct State {
+        var session: (any UpstreamSession)?
+        var state: UpstreamState = .starting
+        var restarts = 0
+        var lastError: String?
+        /// Waiters for the next ready session (or for giving up on this attempt).
+        var waiters: [Int: CheckedContinuation<(any UpstreamSession)?, Never>] = [:]
+        var nextWaiter = 0
+        var firstAttemptDone = false
+        var firstAttemptWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+    /// Recent stderr lines of a stdio server, for diagnostics.
+    private let stderrTail = Mutex<[String]>([])
+
+    public init(config: UpstreamConfig, logger: Logger, onEvent: @escaping @Sendable (String, UpstreamEvent) -> Void) {
+        self.config = config
+        var logger = logger
+        logger[metadataKey: "hangar.server"] = "\(config.name)"
+        self.logger = logger
+        self.onEvent = onEvent
+    }
+
+    public var name: String { config.name }
+
+    public struct Status: Sendable {
+        public var state: UpstreamState
+        public var era: ProtocolEra?
+        public var version: String?
+        public var restarts: Int
+        public var lastError: String?
+        public var capabilities: JSONValue?
+        public var serverInfo: JSONValue?
+    }
+
+    public var status: Status {
+        state.withLock { s in
+            let hs = s.session?.handshake
+            return Status(state: s.state, era: hs?.era, version: hs?.version, restarts: s.restarts, lastError: s.lastError,
+                          capabilities: hs?.capabilities, serverInfo: hs?.serverInfo)
+        }
+    }
+
+    public var recentStderr: [String] { stderrTail.withLock { $0 } }
+
+    /// Runs the upstream until the task is cancelled: connect, serve, restart on death.
+    public func run() async {
+        var attempt = 0
+        while !Task.isCancelled {
+            setState(.starting)
+            let started = ContinuousClock.now
+            let session: any UpstreamSession
+            do {
+                session = try await connect()
+            } catch {
+                let detail = (error as? UpstreamError)?.detail ?? "\(error)"
+                logger.warning("upstream failed to start: \(detail)")
+                becomeUnavailable(error: detail)
+                if !(await sleepBackoff(attempt: attempt)) { break }
+                attempt += 1
+                continue
+            }
+            let hs = session.handshake
+            logger.info("upstream connected", metadata: ["hangar.era": "\(hs.era.rawValue)", "hangar.version": "\(hs.version)"])
+            becomeReady(session)
+            onEvent(name, .connected(era: hs.era, version: hs.version))
+            let reason = await withTaskCancellationHandler {
+                await session.run()
+            } onCancel: {
+                Task { await session.close() }
+            }
+            await session.close()
+            if Task.isCancelled { break }
+            logger.warning("upstream ended: \(reason); restarting")
+            state.withLock { s in
+                s.session = nil
+                s.restarts += 1
+                s.lastError = reason
+            }
+            onEvent(name, .disconnected(reason: reason))
+            if ContinuousClock.now - started > config.backoff.stableAfter { attempt = 0 }
+            if !(await sleepBackoff(attempt: attempt)) { break }
+            attempt += 1
+        }
+        let leftover = state.withLock { s -> (any UpstreamSession)? in
+            s.state = .stopped
+            defer { s.session = nil }
+            return s.session
+        }
+        await leftover?.close()
+        wakeWaiters(with: nil)
+    }
+
+    private func connect() async throws -> any UpstreamSession {
+        let events: @Sendable (UpstreamEvent) -> Void = { [name, onEvent] event in onEvent(name, event) }
+        switch config.transport {
+        case .stdio(let spec):
+            return try await StdioUpstreamSession.start(
+                server: name, spec: spec, connectTimeout: config.connectTimeout, logger: logger,
+                stderr: { [self] line in
+                    let text = String(buffer: line)
+                    self.logger.debug("stderr: \(text)")
+                    self.stderrTail.withLock { tail in
+                        tail.append(text)
+                        if tail.count > 50 { tail.removeFirst(tail.count - 50) }
+                    }
+                },
+                onEvent: events)
+        case .http(let url, let headers):
+            return try await HTTPUpstreamSession.start(server: name, url: url, headers: headers,
+                                                       connectTimeout: config.connectTimeout, logger: logger, onEvent: events)
+        }
+    }
+
+    private func setState(_ new: UpstreamState) {
+        state.withLock { $0.state = new }
+    }
+
+    private func becomeReady(_ session: any UpstreamSession) {
+        let (waiters, first) = state.withLock { s in
+            s.session = session
+            s.state = .ready
+            s.lastError = nil
+            defer { s.waiters = [:]; s.firstAttemptDone = true; s.firstAttemptWaiters = [] }
+            return (Array(s.waiters.values), s.firstAttemptWaiters)
+        }
+        for w in waiters { w.resume(returning: session) }
+        for w in first { w.resume() }
+    }
+
+    private func becomeUnavailable(error: String) {
+        let first = state.withLock { s in
+            s.state = .backoff
+            s.lastError = error
+            defer { s.firstAttemptDone = true; s.firstAttemptWaiters = [] }
+            return s.firstAttemptWaiters
+        }
+        for w in first { w.resume() }
+        wakeWaiters(with: nil)
+    }
+
+    private func wakeWaiters(with session: (any UpstreamSession)?) {
+        let waiters = state.withLock { s in
+            defer { s.waiters = [:] }
+            return Array(s.waiters.values)
+        }
+        for w in waiters { w.resume(returning: session) }
+    }
+
+    private func sleepBackoff(attempt: Int) async -> Bool {
+        setState(.backoff)
+        let delay = config.backoff.delay(attempt: attempt, random: Double.random(in: 0..<1))
+        do {
+            try await Task.sleep(for: delay)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Waits until the first connection attempt has succeeded or failed.
+    public func waitForFirstAttempt() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { s -> Bool in
+                if s.firstAttemptDone { return true }
+                s.firstAttemptWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// The live session, waiting (bounded by `timeout`) while the upstream is starting.
+    private func liveSession(timeout: Duration) async throws -> any UpstreamSession {
+        let (session, current) = state.withLock { ($0.session, $0.state) }
+        if let session { return session }
+        if current == .stopped {
+            throw UpstreamError(.unavailable, server: name, detail: "the server is stopped")
+        }
+        let id = state.withLock { s -> Int in
+            defer { s.nextWaiter += 1 }
+            return s.nextWaiter
+        }
+        let found: (any UpstreamSession)? = await withTaskGroup(of: (any UpstreamSession)?.self) { group in
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let ready = self.state.withLock { s -> (any UpstreamSession)? in
+                            if let session = s.session { return session }
+                            s.waiters[id] = continuation
+                            return nil
+                        }
+                        if let ready { continuation.resume(returning: ready) }
+                    }
+                } onCancel: {
+                    self.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let found else {
+            let last = state.withLock { $0.lastError }
+            throw UpstreamError(.unavailable, server: name, detail: last.map { "not available (\($0))" } ?? "not available")
+        }
+        return found
+    }
+
+    /// Sends a request to the upstream and returns its result.
+    public func request(_ method: String, params: JSONValue?, timeout: Duration? = nil,
+                        sink: RequestNotificationSink? = nil) async throws(UpstreamError) -> JSONValue {
+        let timeout = timeout ?? config.requestTimeout
+        do {
+            let session = try await liveSession(timeout: min(timeout, config.connectTimeout))
+            return try await session.request(method, params: params, timeout: timeout, sink: sink)
+        } catch let error as UpstreamError {
+            throw error
+        } catch {
+            throw UpstreamError(.protocolViolation, server: name, detail: "\(error)")
+        }
+    }
+
+    /// Sends a notification if connected; dropped otherwise.
+    public func notify(_ method: String, params: JSONValue?) async {
+        guard let session = state.withLock({ $0.session }) else { return }
+        await session.notify(method, params: params)
+    }
+
+    /// Every item of a paginated list (`tools/list` etc.), following cursors.
+    public func listAll(_ method: String, key: String, maxPages: Int = 1000) async throws(UpstreamError) -> [JSONValue] {
+        var items: [JSONValue] = []
+        var cursor: String?
+        for _ in 0..<maxPages {
+            let params: JSONValue? = cursor.map { ["cursor": .string($0)] }
+            let result = try await request(method, params: params)
+            items.append(contentsOf: result[key]?.arrayValue ?? [])
+            guard let next = result["nextCursor"]?.stringValue, !next.isEmpty else { return items }
+            cursor = next
+        }
+        return items
+    }
+}

@@ -1,0 +1,76 @@
+import HangarCore
+
+/// One live connection to an upstream: one process incarnation (stdio) or one HTTP session.
+/// The era is fixed once the probe is done.
+protocol UpstreamSession: Sendable {
+    var handshake: Handshake { get }
+    /// Sends a request and waits for its answer. Throws `UpstreamError`.
+    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?) async throws -> JSONValue
+    func notify(_ method: String, params: JSONValue?) async
+    /// Background work for the session's lifetime (streams to listen on); returns when the session ends.
+    func run() async -> String
+    func close() async
+}
+
+/// What the era probe and handshake learned about the upstream.
+public struct Handshake: Sendable {
+    public var era: ProtocolEra
+    public var version: String
+    public var capabilities: JSONValue
+    public var serverInfo: JSONValue?
+    public var instructions: String?
+}
+
+/// Identity and capabilities Hangar presents to upstreams.
+enum ClientIdentity {
+    static let info: JSONValue = ["name": "hangar", "version": "0.1.0"]
+    static let capabilities: JSONValue = ["roots": ["listChanged": false]]
+
+    /// `params` as the upstream's era wants them: modern adds the per-request `_meta`;
+    /// legacy drops modern `_meta` keys a modern client may have sent.
+    static func shape(_ params: JSONValue?, era: ProtocolEra, version: String) -> JSONValue {
+        var object = params?.objectValue ?? [:]
+        var meta = object["_meta"]?.objectValue ?? [:]
+        switch era {
+        case .modern:
+            meta[MetaKey.protocolVersion] = .string(version)
+            meta[MetaKey.clientCapabilities] = capabilities
+            meta[MetaKey.clientInfo] = info
+        case .legacy:
+            for key in meta.keys where key.hasPrefix("io.modelcontextprotocol/") { meta.removeValue(forKey: key) }
+        }
+        if meta.isEmpty { object.removeValue(forKey: "_meta") } else { object["_meta"] = .object(meta) }
+        return .object(object)
+    }
+
+    static var initializeParams: JSONValue {
+        ["protocolVersion": .string(ProtocolVersion.latestLegacy), "capabilities": capabilities, "clientInfo": info]
+    }
+
+    static var discoverParams: JSONValue { shape(nil, era: .modern, version: ProtocolVersion.modern) }
+
+    /// Reads a `server/discover` answer: modern if it lists a version we speak.
+    static func modernHandshake(from result: JSONValue) -> Handshake? {
+        guard let versions = result["supportedVersions"]?.arrayValue?.compactMap(\.stringValue),
+              let version = versions.first(where: { ProtocolVersion.era(of: $0) == .modern })
+        else { return nil }
+        return Handshake(era: .modern, version: version, capabilities: result["capabilities"] ?? [:],
+                         serverInfo: result["_meta"]?[MetaKey.serverInfo] ?? result["serverInfo"],
+                         instructions: result["instructions"]?.stringValue)
+    }
+
+    static func legacyHandshake(from result: JSONValue) -> Handshake {
+        Handshake(era: .legacy, version: result["protocolVersion"]?.stringValue ?? ProtocolVersion.latestLegacy,
+                  capabilities: result["capabilities"] ?? [:], serverInfo: result["serverInfo"],
+                  instructions: result["instructions"]?.stringValue)
+    }
+
+    /// The answer to a request an upstream sends us (legacy servers may ask the client things).
+    static func answer(serverRequest method: String) -> Result<JSONValue, JSONRPCError> {
+        switch method {
+        case MCPMethod.ping: return .success([:])
+        case MCPMethod.rootsList: return .success(["roots": []])
+        default: return .failure(JSONRPCError(.methodNotFound, "Hangar does not forward '\(method)' from upstream servers"))
+        }
+    }
+}

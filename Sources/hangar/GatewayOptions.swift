@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import HangarGateway
+import Logging
+
+/// Options every command that runs the gateway shares.
+struct GatewayOptions: ParsableArguments {
+    @Option(name: .long, help: "Config file (JSON or YAML; Claude Desktop's mcpServers shape works as is).")
+    var config: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default: info, or HANGAR_LOG_LEVEL).")
+    var logLevel: String?
+
+    func loadConfig() throws -> GatewayConfig {
+        guard let path = config ?? ProcessInfo.processInfo.environment["HANGAR_CONFIG"] else { return GatewayConfig() }
+        do {
+            return try GatewayConfig.load(path: path)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func makeLogger(default level: Logger.Level = .info) -> Logger {
+        let raw = logLevel ?? ProcessInfo.processInfo.environment["HANGAR_LOG_LEVEL"]
+        var logger = Logger(label: "hangar") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = raw.flatMap(Logger.Level.init(rawValue:)) ?? level
+        return logger
+    }
+}
+
+/// Runs `body` while the gateway (and its upstreams) run; stops everything when `body` returns.
+func withGateway<T: Sendable>(_ gateway: Gateway, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            await gateway.run()
+            return nil
+        }
+        group.addTask { try await body() }
+        defer { group.cancelAll() }
+        while let next = try await group.next() {
+            if let value = next {
+                group.cancelAll()
+                return value
+            }
+        }
+        throw CancellationError()
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import HangarGateway
+import HangarServer
+
+struct Stdio: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the aggregated MCP endpoint on stdin/stdout (for a client's config).")
+
+    @OptionGroup var options: GatewayOptions
+
+    func run() async throws {
+        let config = try options.loadConfig()
+        let logger = options.makeLogger(default: .warning)
+        let gateway = Gateway(config: config, logger: logger)
+        let downstream = StdioDownstream(gateway: gateway, logger: logger)
+        try await withGateway(gateway) {
+            await gateway.waitUntilReady(timeout: config.startupWait)
+            try await downstream.run()
+        }
+    }
+}
