@@ -1,1 +1,32 @@
-print("x")
+// GatewayBenchmark: what Hangar adds to MCP calls. Runs a fast Swift upstream and
+// mcp-server-time directly over stdio, behind `hangar stdio`, and behind `hangar serve` over
+// HTTP; then tools/list over 10,000 tools and the idle memory of `hangar serve`. Prints
+// figures, ratios and targets (met or missed); always exits 0 once it has run.
+//
+//   swift build -c release --product hangar --product hangar-fast-upstream
+//   swift run -c release GatewayBenchmark [--quick]
+import Foundation
+
+signal(SIGPIPE, SIG_IGN)  // a peer that dies must fail its scenario, not the benchmark
+let plan = BenchmarkPlan.parse(CommandLine.arguments.dropFirst())
+
+let workspace: Workspace
+do {
+    workspace = try await Workspace.prepare()
+} catch {
+    print("GatewayBenchmark: \(error)")
+    exit(1)
+}
+
+let scenarios = Scenarios(plan: plan, workspace: workspace)
+var report = Report(plan: plan, timeServerProblem: workspace.timeServerProblem)
+for upstream in [workspace.fast] + (workspace.time.map { [$0] } ?? []) {
+    report.rows.append(await scenarios.stdio(upstream, through: .direct))
+    report.rows.append(await scenarios.stdio(upstream, through: .hangarStdio))
+    report.rows += await scenarios.http(upstream)
+}
+report.list = await scenarios.toolsList()
+report.idleRSS = await scenarios.idleResidentBytes()
+workspace.remove()
+report.print()
+exit(0)

@@ -154,40 +154,46 @@ public struct JSONParser: ~Copyable {
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
+        var i = index
+        let end = bytes.count
+        // The OR of every byte: its top bit is clear exactly when the string is pure ASCII.
+        var seen: UInt8 = 0
         // Fast path: no escapes.
-        while index < bytes.count {
-            let b = bytes[index]
+        while i < end {
+            let b = bytes[i]
             if b == UInt8(ascii: "\"") {
-                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
-                index += 1
-                guard let s = String(validating: slice, as: UTF8.self) else {
-                    throw JSONParseError(kind: .invalidUTF8, offset: start, message: "string is not valid UTF-8")
-                }
-                return s
+                index = i + 1
+                return try Self.string(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), isASCII: seen < 0x80, offset: start)
             }
             if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw error(.syntax, "unescaped control character in string") }
-            index += 1
+            if b < 0x20 {
+                index = i
+                throw error(.syntax, "unescaped control character in string")
+            }
+            seen |= b
+            i += 1
         }
+        index = i
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
-        while index < bytes.count {
+        while index < end {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
-                guard let s = String(validating: scratch, as: UTF8.self) else {
-                    throw JSONParseError(kind: .invalidUTF8, offset: start, message: "string is not valid UTF-8")
-                }
-                return s
+                let isASCII = seen < 0x80
+                return try scratch.withUnsafeBytes { buffer in
+                    Result { () throws(JSONParseError) in try Self.string(buffer, isASCII: isASCII, offset: start) }
+                }.get()
             }
             if b < 0x20 { throw error(.syntax, "unescaped control character in string") }
             if b != UInt8(ascii: "\\") {
                 scratch.append(b)
+                seen |= b
                 index += 1
                 continue
             }
             index += 1
-            guard index < bytes.count else { break }
+            guard index < end else { break }
             let e = bytes[index]
             index += 1
             switch e {
@@ -203,7 +209,7 @@ public struct JSONParser: ~Copyable {
                 var scalar = try parseHex4()
                 if (0xD800...0xDBFF).contains(scalar) {
                     // A high surrogate must be followed by an escaped low surrogate.
-                    if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                    if index + 1 < end, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
                         index += 2
                         let low = try parseHex4()
                         if (0xDC00...0xDFFF).contains(low) {
@@ -219,11 +225,27 @@ public struct JSONParser: ~Copyable {
                     scalar = 0xFFFD  // a lone low surrogate cannot be a Swift String
                 }
                 appendScalar(scalar)
+                if scalar >= 0x80 { seen |= 0x80 }
             default:
                 throw error(.syntax, "invalid escape sequence in string")
             }
         }
         throw error(.syntax, "unterminated string")
+    }
+
+    /// The string these UTF-8 bytes spell, or `.invalidUTF8`. Pure ASCII needs no validation;
+    /// anything else is decoded (which repairs bad sequences with U+FFFD) and compared with the
+    /// input, so it is accepted only if nothing was repaired. Both avoid the generic, slower
+    /// `String(validating:as:)`.
+    private static func string(_ raw: UnsafeRawBufferPointer, isASCII: Bool, offset: Int) throws(JSONParseError) -> String {
+        let utf8 = raw.assumingMemoryBound(to: UInt8.self)
+        let s = String(decoding: utf8, as: UTF8.self)
+        if isASCII { return s }
+        let unchanged = s.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(utf8) } ?? s.utf8.elementsEqual(utf8)
+        guard unchanged else {
+            throw JSONParseError(kind: .invalidUTF8, offset: offset, message: "string is not valid UTF-8")
+        }
+        return s
     }
 
     private mutating func appendScalar(_ value: UInt32) {
@@ -280,12 +302,12 @@ public struct JSONParser: ~Copyable {
             if index == digits { throw error(.syntax, "expected digits in the exponent") }
         }
         let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
-        if isInteger, slice.count <= 19 {
+        let negative = slice.first == UInt8(ascii: "-")
+        // Up to 18 digits always fit in Int64; longer integers are checked by `Int64(text)` below.
+        if isInteger, slice.count - (negative ? 1 : 0) <= 18 {
             var value: Int64 = 0
-            var negative = false
-            for b in slice {
-                if b == UInt8(ascii: "-") { negative = true; continue }
-                value = value &* 10 &+ Int64(b - UInt8(ascii: "0"))
+            for b in slice where b != UInt8(ascii: "-") {
+                value = value &* 10 &+ Int64(b &- UInt8(ascii: "0"))
             }
             return .int(negative ? -value : value)
         }

@@ -2,14 +2,18 @@ import HangarCore
 import HangarUpstream
 
 extension Gateway {
-    /// Capabilities Hangar offers downstream, in both eras.
-    public static let capabilities: JSONValue = [
-        "tools": ["listChanged": true],
-        "prompts": ["listChanged": true],
-        "resources": ["listChanged": true, "subscribe": true],
-        "completions": [:],
-        "logging": [:],
-    ]
+    /// Capabilities Hangar offers downstream. `logging` exists only in the legacy era
+    /// (deprecated in 2026-07-28); `resources.subscribe` became `subscriptions/listen`.
+    public static func capabilities(for era: ProtocolEra) -> JSONValue {
+        switch era {
+        case .legacy:
+            return ["tools": ["listChanged": true], "prompts": ["listChanged": true],
+                    "resources": ["listChanged": true, "subscribe": true], "completions": [:], "logging": [:]]
+        case .modern:
+            return ["tools": ["listChanged": true], "prompts": ["listChanged": true],
+                    "resources": ["listChanged": true], "completions": [:]]
+        }
+    }
 
     static let cacheableMethods: Set<String> = [
         MCPMethod.discover, MCPMethod.toolsList, MCPMethod.promptsList, MCPMethod.resourcesList,
@@ -65,14 +69,14 @@ extension Gateway {
             }
             return [
                 "protocolVersion": .string(context.protocolVersion),
-                "capabilities": Self.capabilities,
+                "capabilities": Self.capabilities(for: .legacy),
                 "serverInfo": Self.serverInfo,
                 "instructions": .string(instructions),
             ]
         case MCPMethod.discover:
             return [
                 "supportedVersions": .array(ProtocolVersion.supported.map { .string($0) }),
-                "capabilities": Self.capabilities,
+                "capabilities": Self.capabilities(for: .modern),
                 "instructions": .string(instructions),
                 "_meta": [MetaKey.serverInfo: Self.serverInfo],
             ]

@@ -46,16 +46,19 @@ struct MCPHTTPEndpoint: Sendable {
             return reject(error.code == JSONRPCError.Code.parseError.rawValue ? "parse" : "invalid", .badRequest, id: nil, error)
         }
         let headers = request.headers
+        let headerVersion = headers[HTTPReplies.versionHeader]
         if let sid = headers[HTTPReplies.sessionHeader] {
-            guard let session = sessions.get(sid) else {
+            if let session = sessions.get(sid) {
+                return await legacy(frame, session: session, request: request)
+            }
+            // A 2026-07-28 request ignores session ids (spec: Earlier Streamable HTTP Revisions).
+            if headerVersion.flatMap(ProtocolVersion.era(of:)) != .modern {
                 return reject("unknown_session", .notFound, id: nil, JSONRPCError(.invalidRequest, "Session not found: it ended or never existed; send initialize again"))
             }
-            return await legacy(frame, session: session, request: request)
         }
         if case .single(.success(.request(let r))) = frame, r.method == MCPMethod.initialize {
             return initialize(r)
         }
-        let headerVersion = headers[HTTPReplies.versionHeader]
         let bodyVersion: String? = {
             if case .single(.success(let m)) = frame, case .request(let r) = m { return r.params?["_meta"]?[MetaKey.protocolVersion]?.stringValue }
             return nil
@@ -84,7 +87,7 @@ struct MCPHTTPEndpoint: Sendable {
         metrics.request("http", era: "legacy")
         let result: JSONValue = [
             "protocolVersion": .string(version),
-            "capabilities": Gateway.capabilities,
+            "capabilities": Gateway.capabilities(for: .legacy),
             "serverInfo": Gateway.serverInfo,
         ]
         return HTTPReplies.message(.ok, .response(.result(r.id, result)), extra: [HTTPReplies.sessionHeader: session.id])

@@ -80,7 +80,8 @@ public final class ChildProcess: Sendable {
             for fd in stdinPipe + stdoutPipe { close(fd) }
             throw SpawnError(command: spec.command, errno: errno)
         }
-        let argv = [executable.components(separatedBy: "/").last ?? executable] + spec.arguments
+        // argv[0] is the command as written: a venv's python finds its venv through it.
+        let argv = [spec.command] + spec.arguments
         let envp = spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let result = withCStrings(argv) { argvPtr in

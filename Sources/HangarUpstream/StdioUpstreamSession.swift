@@ -51,7 +51,7 @@ final class StdioUpstreamSession: UpstreamSession {
             let channel = try await LineChannel.open(
                 readFD: child.stdoutFD, writeFD: child.stdinFD, maxLineBytes: JSONLimits.upstream.maxMessageBytes,
                 onEvent: { [session] event in session.receive(event) },
-                onClose: { [session] in session.closed(reason: "its stdout closed") })
+                onClose: { [session] in Task { await session.stdoutClosed() } })
             session.state.withLock { $0.channel = channel }
             _ = try await LineChannel.open(readFD: child.stderrFD, writeFD: nil, maxLineBytes: 64 << 10,
                                            onEvent: { event in if case .line(let l) = event { stderr(l) } }, onClose: {})
@@ -65,21 +65,35 @@ final class StdioUpstreamSession: UpstreamSession {
 
     private func handshake(timeout: Duration) async throws {
         // Probe with server/discover; a handshake-only server answers with some error or stays silent.
-        let probeTimeout = min(timeout, .seconds(5))
-        var learned: Handshake?
-        do {
-            let result = try await rawRequest(MCPMethod.discover, params: ClientIdentity.discoverParams, timeout: probeTimeout, sink: nil)
-            learned = ClientIdentity.modernHandshake(from: result)
-        } catch let error as UpstreamError {
-            if case .died = error.code { throw error }
-        }
+        // Python servers can take seconds to start on a loaded machine, so the probe waits long
+        // (as the official client does, 10 s) before deciding the server is a silent legacy one.
+        let probeTimeout = min(timeout, .seconds(10))
+        var learned = try await discover(timeout: probeTimeout)
         if learned == nil {
-            let result = try await rawRequest(MCPMethod.initialize, params: ClientIdentity.initializeParams, timeout: timeout, sink: nil)
-            learned = ClientIdentity.legacyHandshake(from: result)
-            state.withLock { $0.handshake = learned }
-            send(.notification(.init(method: MCPMethod.initialized)))
+            do {
+                let result = try await rawRequest(MCPMethod.initialize, params: ClientIdentity.initializeParams, timeout: timeout, sink: nil)
+                learned = ClientIdentity.legacyHandshake(from: result)
+                state.withLock { $0.handshake = learned }
+                send(.notification(.init(method: MCPMethod.initialized)))
+            } catch let error as UpstreamError {
+                // A modern server that answered the probe too late refuses initialize: ask again.
+                guard case .remote(let e) = error.code, e.code == JSONRPCError.Code.unsupportedProtocolVersion.rawValue,
+                      let modern = try await discover(timeout: timeout) else { throw error }
+                learned = modern
+            }
         }
         state.withLock { $0.handshake = learned }
+    }
+
+    /// `server/discover`: the handshake if the server is modern, nil if it is not (or is silent).
+    private func discover(timeout: Duration) async throws -> Handshake? {
+        do {
+            let result = try await rawRequest(MCPMethod.discover, params: ClientIdentity.discoverParams, timeout: timeout, sink: nil)
+            return ClientIdentity.modernHandshake(from: result)
+        } catch let error as UpstreamError {
+            if case .died = error.code { throw error }
+            return nil
+        }
     }
 
     func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?) async throws -> JSONValue {
@@ -188,6 +202,18 @@ final class StdioUpstreamSession: UpstreamSession {
         case MCPMethod.message: onEvent(.log(note.params))
         default: break
         }
+    }
+
+    /// Stdout ended: the process is usually exiting. Wait a moment for its status so the
+    /// error a client gets says how it ended.
+    private func stdoutClosed() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = await self.child.waitForExit() }
+            group.addTask { try? await Task.sleep(for: .milliseconds(250)) }
+            await group.next()
+            group.cancelAll()
+        }
+        closed(reason: "its stdout closed")
     }
 
     private func closed(reason: String) {

@@ -1,0 +1,62 @@
+import Foundation
+import HangarTransport
+
+/// `hangar serve` on a port of its choosing, started for one phase and stopped after it.
+final class HangarServeProcess: Sendable {
+    let child: ChildProcess
+    let endpoint: HTTPEndpoint
+    private let stdout: OutputDrain
+    private let stderr: OutputDrain
+
+    private init(child: ChildProcess, port: Int, stdout: OutputDrain, stderr: OutputDrain) {
+        self.child = child
+        endpoint = HTTPEndpoint(port: port)
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    /// Starts it and waits (at most a minute) for `hangar listening on http://HOST:PORT/mcp`.
+    static func start(hangar: String, config: String, environment: [String: String]) async throws -> HangarServeProcess {
+        let child = try await ChildProcess.spawn(ProcessSpec(
+            command: hangar, arguments: ["serve", "--config", config, "--port", "0", "--host", "127.0.0.1"],
+            environment: environment))
+        let stderr = OutputDrain(fd: child.stderrFD)
+        let port: Int
+        do {
+            port = try await onThread("bench-ready") {
+                let reader = ByteReader(fd: child.stdoutFD, timeoutMilliseconds: 60_000)
+                while true {
+                    let line = try reader.withLine { String(decoding: $0, as: UTF8.self) }
+                    guard let range = line.range(of: "hangar listening on http://") else { continue }
+                    let address = line[range.upperBound...].split(separator: "/")[0]
+                    guard let port = address.split(separator: ":").last.flatMap({ Int($0) }) else {
+                        throw BenchmarkError("cannot read the port in '\(line)'")
+                    }
+                    return port
+                }
+            }
+        } catch {
+            await child.terminate(grace: .seconds(2))
+            close(child.stdinFD)
+            close(child.stdoutFD)
+            throw BenchmarkError("hangar serve did not start: \(error); stderr: \(stderr.tail)")
+        }
+        return HangarServeProcess(child: child, port: port, stdout: OutputDrain(fd: child.stdoutFD), stderr: stderr)
+    }
+
+    /// VmRSS of the hangar process alone (its upstreams are other processes), in bytes.
+    func residentBytes() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+            return kilobytes.map { $0 * 1024 }
+        }
+        return nil
+    }
+
+    /// SIGTERM (a graceful stop that ends the upstreams), then SIGKILL to the group.
+    func stop() async {
+        await child.terminate(grace: .seconds(5))
+        close(child.stdinFD)
+    }
+}

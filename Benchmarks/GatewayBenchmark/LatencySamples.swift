@@ -1,0 +1,64 @@
+/// Per-call latencies of one run, kept whole and sorted for percentiles (HdrHistogram's
+/// nearest-rank definition, without its bucketing).
+struct LatencySamples: Sendable {
+    private var nanoseconds: [Int64] = []
+
+    init(capacity: Int) {
+        nanoseconds.reserveCapacity(capacity)
+    }
+
+    mutating func record(_ duration: Duration) {
+        nanoseconds.append(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    var count: Int { nanoseconds.count }
+
+    /// The smallest sample that at least `quantile` of the samples do not exceed, in milliseconds.
+    func percentiles(_ quantiles: [Double]) -> [Double] {
+        guard !nanoseconds.isEmpty else { return quantiles.map { _ in .nan } }
+        let sorted = nanoseconds.sorted()
+        return quantiles.map { q in
+            let rank = Int((q * Double(sorted.count)).rounded(.up))
+            return Double(sorted[min(max(rank, 1), sorted.count) - 1]) / 1e6
+        }
+    }
+}
+
+/// What a run of sequential calls measured.
+struct SequentialResult: Sendable {
+    var p50Milliseconds: Double
+    var p99Milliseconds: Double
+    var callsPerSecond: Double
+    /// Answers that were JSON-RPC errors or tool errors.
+    var errors: Int
+
+    init(samples: LatencySamples, elapsed: Duration, errors: Int) {
+        let p = samples.percentiles([0.50, 0.99])
+        p50Milliseconds = p[0]
+        p99Milliseconds = p[1]
+        callsPerSecond = Double(samples.count) / elapsed.seconds
+        self.errors = errors
+    }
+}
+
+/// What a run of concurrent calls measured.
+struct ConcurrentResult: Sendable {
+    var calls: Int
+    var callsPerSecond: Double
+    var errors: Int
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// Why a scenario could not be measured; the report prints it in the scenario's row.
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

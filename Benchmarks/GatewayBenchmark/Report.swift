@@ -1,0 +1,127 @@
+import Foundation
+
+/// The printed outcome: the tools/call table, the ratios against their targets, the
+/// tools/list and memory figures. Targets are reported as met or missed, never enforced.
+struct Report: Sendable {
+    let plan: BenchmarkPlan
+    var rows: [CallRow] = []
+    var timeServerProblem: String?
+    var list: ListResult?
+    var idleRSS: Result<Int, BenchmarkError>?
+
+    private func row(_ upstream: String, _ path: CallPath) -> CallRow? {
+        rows.first { $0.upstream == upstream && $0.path == path && $0.failure == nil }
+    }
+
+    func print() {
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        Swift.print("Hangar gateway benchmark (\(plan.quick ? "quick" : "full") run, release, \(cpus) CPUs)")
+        Swift.print("Sequential: fast \(plan.fastCalls) calls, mcp-server-time \(plan.timeCalls) (after warm-up). "
+            + "\(plan.clients) clients: \(plan.clients) × \(plan.fastCallsPerClient) / \(plan.timeCallsPerClient) calls.")
+        Swift.print("HTTP client: raw blocking HTTP/1.1 keep-alive sockets, one thread per connection; stdio: blocking pipe I/O,")
+        Swift.print("  \(plan.clients) requests pipelined on the one pipe. Clock: ContinuousClock; percentiles: nearest rank over all samples.")
+        Swift.print("")
+        printCalls()
+        Swift.print("")
+        printTargets()
+    }
+
+    private func printCalls() {
+        Swift.print(pad("tools/call", 48) + lpad("p50 ms", 9) + lpad("p99 ms", 9) + lpad("seq calls/s", 13)
+            + lpad("\(plan.clients)-client calls/s", 19) + lpad("errors", 8))
+        for row in rows {
+            let label = pad("\(row.upstream), \(row.path.rawValue)", 48)
+            if let failure = row.failure {
+                Swift.print(label + "  failed: " + String(failure.prefix(200)))
+                continue
+            }
+            let s = row.sequential, c = row.concurrent
+            let errors = (s?.errors ?? 0) + (c?.errors ?? 0)
+            Swift.print(label + lpad(s.map { ms($0.p50Milliseconds) } ?? "-", 9) + lpad(s.map { ms($0.p99Milliseconds) } ?? "-", 9)
+                + lpad(s.map { count($0.callsPerSecond) } ?? "-", 13) + lpad(c.map { count($0.callsPerSecond) } ?? "-", 19)
+                + lpad(String(errors), 8))
+        }
+        if let timeServerProblem { Swift.print(pad("mcp-server-time", 48) + "  skipped: " + timeServerProblem) }
+    }
+
+    private func printTargets() {
+        Swift.print(pad("Ratios and targets", 72) + lpad("value", 12) + "   " + pad("target", 14) + "verdict")
+        for upstream in ["mcp-server-time", "fast upstream"] {
+            guard let direct = row(upstream, .direct) else { continue }
+            let hasTarget = upstream == "mcp-server-time"
+            for path in [CallPath.hangarStdio, .hangarHTTP] {
+                guard let via = row(upstream, path) else { continue }
+                if let a = via.sequential, let b = direct.sequential {
+                    ratio("\(upstream): \(path.rawValue) / direct, sequential calls/s", a.callsPerSecond / b.callsPerSecond, hasTarget)
+                }
+                if let a = via.concurrent, let b = direct.concurrent {
+                    ratio("\(upstream): \(path.rawValue) / direct, \(plan.clients)-client calls/s", a.callsPerSecond / b.callsPerSecond, hasTarget)
+                }
+            }
+        }
+        if let direct = row("fast upstream", .direct)?.sequential {
+            for path in [CallPath.hangarStdio, .hangarHTTP] {
+                guard let via = row("fast upstream", path)?.sequential else { continue }
+                let added = via.p50Milliseconds - direct.p50Milliseconds
+                line("fast upstream: added p50 latency, \(path.rawValue) vs direct stdio", ms(added) + " ms", "<= 0.25 ms", added <= 0.25)
+            }
+        }
+        if let http = row("fast upstream", .hangarHTTP)?.concurrent {
+            line("hangar serve HTTP, fast upstream, \(plan.clients) clients", count(http.callsPerSecond) + "/s", ">= 10,000/s",
+                 http.callsPerSecond >= 10_000)
+        }
+        if let list {
+            let what = "tools/list over \(count(Double(list.tools))) tools (\(plan.listUpstreams) × fast --tools \(plan.toolsPerUpstream)), HTTP"
+            if let failure = list.failure {
+                Swift.print(pad(what, 72) + "  failed: " + String(failure.prefix(200)))
+            } else if let s = list.sequential {
+                line(what + ", p50", ms(s.p50Milliseconds) + " ms", "<= 10 ms", s.p50Milliseconds <= 10)
+                line("  p99 (\(plan.listCalls) calls, \(String(format: "%.1f", Double(list.responseBytes) / 1e6)) MB per answer)",
+                     ms(s.p99Milliseconds) + " ms", "", nil)
+            }
+            if let idle = list.idleResidentBytes {
+                line("  idle RSS of hangar serve holding those tools", megabytes(idle), "", nil)
+            }
+        }
+        switch idleRSS {
+        case .success(let bytes)?:
+            line("idle RSS of hangar serve, \(plan.listUpstreams) fast upstreams (VmRSS, children excluded)", megabytes(bytes),
+                 "<= 40 MB", bytes <= 40_000_000)
+        case .failure(let error)?:
+            Swift.print(pad("idle RSS of hangar serve", 72) + "  failed: " + error.description)
+        case nil:
+            break
+        }
+        Swift.print("(MB = 10^6 bytes. Targets are reported, never enforced: the benchmark always exits 0.)")
+    }
+
+    private func ratio(_ what: String, _ value: Double, _ hasTarget: Bool) {
+        line(what, String(format: "%.1f %%", value * 100), hasTarget ? ">= 90 %" : "", hasTarget ? value >= 0.9 : nil)
+    }
+
+    private func line(_ what: String, _ value: String, _ target: String, _ met: Bool?) {
+        let verdict = met.map { $0 ? "met" : "MISSED" } ?? "(info)"
+        Swift.print(pad(what, 72) + lpad(value, 12) + "   " + pad(target, 14) + verdict)
+    }
+
+    private func ms(_ value: Double) -> String { String(format: "%.3f", value) }
+    private func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
+
+    private func count(_ value: Double) -> String {
+        let whole = Int(value.rounded())
+        var digits = String(whole), grouped = ""
+        while digits.count > 3 {
+            grouped = "," + digits.suffix(3) + grouped
+            digits.removeLast(3)
+        }
+        return digits + grouped
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+
+    private func lpad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? " " + s : String(repeating: " ", count: width - s.count) + s
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import HangarCore
+import HangarTransport
+
+/// The path a tools/call takes from the benchmark to the upstream.
+enum CallPath: String, Sendable {
+    case direct = "direct stdio"
+    case hangarStdio = "hangar stdio"
+    case hangarHTTP = "hangar serve HTTP"
+    case hangarHTTPAsyncClient = "hangar serve HTTP, AHC client"
+}
+
+/// One row of the tools/call table.
+struct CallRow: Sendable {
+    let upstream: String
+    let path: CallPath
+    var sequential: SequentialResult?
+    var concurrent: ConcurrentResult?
+    var failure: String?
+}
+
+/// tools/list over many tools through `hangar serve`.
+struct ListResult: Sendable {
+    var tools = 0
+    var responseBytes = 0
+    var sequential: SequentialResult?
+    var idleResidentBytes: Int?
+    var failure: String?
+}
+
+/// The scenarios, each starting its own processes and stopping them before the next.
+struct Scenarios: Sendable {
+    let plan: BenchmarkPlan
+    let workspace: Workspace
+
+    private func counts(_ upstream: UpstreamUnderTest) -> (calls: Int, warmup: Int, perClient: Int) {
+        upstream.serverName == "fast" ? (plan.fastCalls, plan.fastWarmup, plan.fastCallsPerClient)
+            : (plan.timeCalls, plan.timeWarmup, plan.timeCallsPerClient)
+    }
+
+    /// The upstream alone, or `hangar stdio` in front of it; concurrency is `clients`
+    /// requests pipelined on the one pipe.
+    func stdio(_ upstream: UpstreamUnderTest, through path: CallPath) async -> CallRow {
+        var row = CallRow(upstream: upstream.label, path: path)
+        let n = counts(upstream)
+        let spec: ProcessSpec, request: MCPRequest
+        do {
+            if path == .direct {
+                (spec, request) = (workspace.spec(upstream.command, upstream.arguments), upstream.directCall)
+            } else {
+                let config = try workspace.writeConfig("stdio-\(upstream.serverName)",
+                                                       servers: [(upstream.serverName, upstream.command, upstream.arguments)])
+                (spec, request) = (workspace.spec(workspace.hangar, ["stdio", "--config", config]), upstream.gatewayCall)
+            }
+        } catch {
+            row.failure = "\(error)"
+            return row
+        }
+        let peer: StdioPeer
+        do {
+            peer = try await StdioPeer.start(spec)
+        } catch {
+            row.failure = "\(error)"
+            return row
+        }
+        let (plan, depth) = (self.plan, self.plan.clients)
+        do {
+            (row.sequential, row.concurrent) = try await onThread("bench-stdio") {
+                try peer.prepare(request)
+                let sequential = try peer.sequential(request, calls: n.calls, warmup: n.warmup)
+                let concurrent = try peer.pipelined(request, depth: depth, calls: depth * n.perClient,
+                                                    warmup: depth * plan.concurrentWarmup)
+                return (sequential, concurrent)
+            }
+        } catch {
+            row.failure = "\(error)"
+        }
+        await peer.stop()
+        return row
+    }
+
+    /// `hangar serve` in front of the upstream: one connection for the sequential calls,
+    /// `clients` connections for the concurrent ones. For the fast upstream, also the same
+    /// load through AsyncHTTPClient.
+    func http(_ upstream: UpstreamUnderTest) async -> [CallRow] {
+        var row = CallRow(upstream: upstream.label, path: .hangarHTTP)
+        var clientRow: CallRow?
+        let n = counts(upstream)
+        let server: HangarServeProcess
+        do {
+            let config = try workspace.writeConfig("serve-\(upstream.serverName)",
+                                                   servers: [(upstream.serverName, upstream.command, upstream.arguments)])
+            server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
+        } catch {
+            row.failure = "\(error)"
+            return [row]
+        }
+        let endpoint = server.endpoint, request = upstream.gatewayCall
+        do {
+            _ = try await onThread("bench-http") { try endpoint.call(request) }
+            row.sequential = try await endpoint.sequential(request, calls: n.calls, warmup: n.warmup)
+            row.concurrent = try await endpoint.concurrent(request, clients: plan.clients, callsPerClient: n.perClient,
+                                                           warmup: plan.concurrentWarmup)
+            if upstream.serverName == "fast" {
+                var comparison = CallRow(upstream: upstream.label, path: .hangarHTTPAsyncClient)
+                do {
+                    (comparison.sequential, comparison.concurrent) = try await AsyncHTTPClientLoad(port: endpoint.port).run(
+                        request, sequentialCalls: n.calls, clients: plan.clients, callsPerClient: n.perClient, warmup: n.warmup / 10)
+                } catch {
+                    comparison.failure = "\(error)"
+                }
+                clientRow = comparison
+            }
+        } catch {
+            row.failure = "\(error)"
+        }
+        await server.stop()
+        return [row] + (clientRow.map { [$0] } ?? [])
+    }
+
+    private var manyFastUpstreams: [(name: String, command: String, arguments: [String])] {
+        (0..<plan.listUpstreams).map { ("f\($0)", workspace.fastUpstream, ["--tools", String(plan.toolsPerUpstream)]) }
+    }
+
+    /// tools/list through `hangar serve` over `listUpstreams` × `toolsPerUpstream` tools.
+    func toolsList() async -> ListResult {
+        var result = ListResult()
+        let server: HangarServeProcess
+        do {
+            let config = try workspace.writeConfig("serve-list", servers: manyFastUpstreams)
+            server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
+        } catch {
+            result.failure = "\(error)"
+            return result
+        }
+        let endpoint = server.endpoint, request = MCPRequest(method: "tools/list")
+        let expected = plan.listUpstreams * plan.toolsPerUpstream
+        do {
+            try await Task.sleep(for: .seconds(1))
+            result.idleResidentBytes = server.residentBytes()
+            // Ready means started; give the catalog a few seconds to hold every upstream's tools.
+            let deadline = ContinuousClock.now + .seconds(15)
+            repeat {
+                let (list, bytes) = try await onThread("bench-http") { try endpoint.call(request) }
+                (result.tools, result.responseBytes) = (list["tools"]?.arrayValue?.count ?? 0, bytes)
+                if result.tools >= expected { break }
+                try await Task.sleep(for: .milliseconds(200))
+            } while ContinuousClock.now < deadline
+            result.sequential = try await endpoint.sequential(request, calls: plan.listCalls, warmup: plan.listWarmup)
+        } catch {
+            result.failure = "\(error)"
+        }
+        await server.stop()
+        return result
+    }
+
+    /// VmRSS of `hangar serve` with `listUpstreams` fast upstreams (their own tools only),
+    /// ready and idle for a second.
+    func idleResidentBytes() async -> Result<Int, BenchmarkError> {
+        let servers = (0..<plan.listUpstreams).map { (name: "f\($0)", command: workspace.fastUpstream, arguments: [String]()) }
+        do {
+            let config = try workspace.writeConfig("serve-idle", servers: servers)
+            let server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
+            try? await Task.sleep(for: .seconds(1))
+            let bytes = server.residentBytes()
+            await server.stop()
+            return bytes.map { .success($0) } ?? .failure(BenchmarkError("cannot read /proc/PID/status"))
+        } catch {
+            return .failure(BenchmarkError("\(error)"))
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+@testable import HangarGateway
+import HangarCore
+import HangarUpstream
+import Testing
+
+@Suite struct GatewayConfigTests {
+    func write(_ text: String, ext: String) throws -> String {
+        let path = NSTemporaryDirectory() + "hangar-config-\(UUID().uuidString).\(ext)"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("Claude Desktop's config is accepted as it is, in file order")
+    func claudeDesktop() throws {
+        let path = try write("""
+        {"mcpServers": {
+          "time": {"command": "uvx", "args": ["mcp-server-time"], "env": {"TZ": "UTC"}},
+          "remote": {"url": "https://example.com/mcp", "headers": {"Authorization": "Bearer x"}}
+        }}
+        """, ext: "json")
+        let config = try GatewayConfig.load(path: path)
+        #expect(config.servers.map(\.name) == ["time", "remote"])
+        guard case .stdio(let spec) = config.servers[0].transport else { Issue.record("time should be stdio"); return }
+        #expect(spec.command == "uvx")
+        #expect(spec.arguments == ["mcp-server-time"])
+        #expect(spec.environment["TZ"] == "UTC")
+        #expect(spec.environment["PATH"] != nil)
+        guard case .http(let url, let headers) = config.servers[1].transport else { Issue.record("remote should be http"); return }
+        #expect(url == "https://example.com/mcp")
+        #expect(headers.first?.0 == "Authorization")
+    }
+
+    @Test("Hangar's YAML config sets gateway options")
+    func yaml() throws {
+        let path = try write("""
+        gateway:
+          port: 9000
+          separator: "."
+          prefixTools: false
+          pageSize: 50
+          requestTimeoutSeconds: 5
+          allowedOrigins: [https://app.example.com]
+        mcpServers:
+          fast:
+            command: /bin/true
+            timeoutSeconds: 2
+        """, ext: "yaml")
+        let config = try GatewayConfig.load(path: path)
+        #expect(config.port == 9000)
+        #expect(config.naming == NamingPolicy(separator: ".", prefix: false))
+        #expect(config.pageSize == 50)
+        #expect(config.allowedOrigins == ["https://app.example.com"])
+        #expect(config.servers.first?.requestTimeout == .seconds(2))
+    }
+
+    @Test("mistakes are reported with the key at fault", arguments: [
+        (#"{"mcpServers": {"x": {}}}"#, "mcpServers.x needs \"command\""),
+        (#"{"mcpServers": {"x": {"command": "a", "args": "b"}}}"#, "mcpServers.x.args"),
+        (#"{"mcpServers": {"x": {"url": "ftp://h"}}}"#, "mcpServers.x.url"),
+        (#"{"mcpServers": {"x": {"type": "sse", "url": "http://h"}}}"#, "HTTP+SSE"),
+        (#"{"gateway": {"port": "80"}}"#, "gateway.port"),
+        (#"{"gateway": {"colour": 1}}"#, "unknown key gateway.colour"),
+        (#"{"mcpServers": ["#, "not valid JSON"),
+    ])
+    func errors(text: String, expected: String) throws {
+        let path = try write(text, ext: "json")
+        #expect {
+            _ = try GatewayConfig.load(path: path)
+        } throws: { error in
+            "\(error)".contains(expected)
+        }
+    }
+
+    @Test("the daemon's own secrets never reach a child's environment")
+    func environment() {
+        let env = GatewayConfig.inheritedEnvironment()
+        #expect(Set(env.keys).isSubset(of: ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SHELL", "TERM"]))
+    }
+}
+
+@Suite struct BackoffTests {
+    @Test("delays grow exponentially, stay within half to all of the step, and are capped")
+    func growth() {
+        let b = Backoff(initial: .milliseconds(100), maximum: .seconds(5), multiplier: 2)
+        #expect(b.delay(attempt: 0, random: 0) == .milliseconds(50))
+        #expect(b.delay(attempt: 0, random: 0.999_999) <= .milliseconds(100))
+        #expect(b.delay(attempt: 3, random: 0) == .milliseconds(400))
+        #expect(b.delay(attempt: 50, random: 0.999_999) <= .seconds(5))
+        #expect(b.delay(attempt: 50, random: 0) == .milliseconds(2500))
+    }
+}
