@@ -216,6 +216,7 @@ public struct JSONParser: ~Copyable {
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         } else {
                             appendScalar(0xFFFD)
+                            seen |= 0x80
                             scalar = low
                         }
                     } else {

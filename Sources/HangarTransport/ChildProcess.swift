@@ -51,7 +51,8 @@ public final class ChildProcess: Sendable {
 
     private struct ExitState {
         var status: Int32?
-        var waiters: [CheckedContinuation<Int32, Never>] = []
+        var waiters: [Int: CheckedContinuation<Int32?, Never>] = [:]
+        var nextWaiter = 0
     }
     private let exitState = Mutex(ExitState())
 
@@ -104,10 +105,10 @@ public final class ChildProcess: Sendable {
         let thread = Thread { [self] in
             let status = hangar_wait(pid)
             let code = status < 0 ? -1 : hangar_exit_code(status)
-            let waiters = exitState.withLock { state -> [CheckedContinuation<Int32, Never>] in
+            let waiters = exitState.withLock { state -> [CheckedContinuation<Int32?, Never>] in
                 state.status = code
-                defer { state.waiters = [] }
-                return state.waiters
+                defer { state.waiters = [:] }
+                return Array(state.waiters.values)
             }
             for w in waiters { w.resume(returning: code) }
         }
@@ -120,40 +121,66 @@ public final class ChildProcess: Sendable {
     public var exitCode: Int32? { exitState.withLock { $0.status } }
 
     /// Waits for the process to exit; returns its exit code (negative: the signal).
+    /// If the waiting task is cancelled first, returns -1 without waiting.
     public func waitForExit() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let done = exitState.withLock { state -> Int32? in
-                if let s = state.status { return s }
-                state.waiters.append(continuation)
+        await exitStatus() ?? -1
+    }
+
+    /// Waits at most `timeout` for the process to exit; nil if it is still running.
+    public func waitForExit(timeout: Duration) async -> Int32? {
+        await withTaskGroup(of: Int32?.self) { group in
+            group.addTask { await self.exitStatus() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
                 return nil
             }
-            if let done { continuation.resume(returning: done) }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? exitCode
         }
     }
 
-    /// Sends a signal to the whole process group.
+    private func exitStatus() async -> Int32? {
+        let id = exitState.withLock { s -> Int in
+            defer { s.nextWaiter += 1 }
+            return s.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int32?, Never>) in
+                let done = exitState.withLock { state -> Int32?? in
+                    if let s = state.status { return .some(s) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[id] = continuation
+                    return .none
+                }
+                if let done { continuation.resume(returning: done) }
+            }
+        } onCancel: {
+            exitState.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
+        }
+    }
+
+    /// Sends a signal to the whole process group, including what the leader left behind
+    /// after it exited (a group id is not reused while any member lives).
     public func signalGroup(_ signal: Int32) {
-        guard exitCode == nil else { return }
         kill(-pid, signal)
     }
 
-    /// SIGTERM to the group, then SIGKILL after `grace` if it is still running.
+    /// SIGTERM to the group, then SIGKILL after `grace` if the leader is still running;
+    /// anything left in the group is killed either way.
+    /// The sequence runs in its own task, awaited here, so a caller that is being cancelled
+    /// (a daemon shutting down) still gives the child its grace period.
     public func terminate(grace: Duration = .seconds(2)) async {
-        guard exitCode == nil else { return }
-        signalGroup(SIGTERM)
-        let exited = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { _ = await self.waitForExit(); return true }
-            group.addTask { try? await Task.sleep(for: grace); return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        if !exited {
-            kill(-pid, SIGKILL)
-            _ = await waitForExit()
-        } else {
-            kill(-pid, SIGKILL)  // anything the leader left behind in its group
-        }
+        await Task { [self] in
+            if exitCode == nil {
+                signalGroup(SIGTERM)
+                if await waitForExit(timeout: grace) == nil {
+                    signalGroup(SIGKILL)
+                    _ = await exitStatus()
+                }
+            }
+            signalGroup(SIGKILL)
+        }.value
     }
 }
 

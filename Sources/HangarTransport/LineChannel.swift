@@ -116,10 +116,19 @@ struct LineDecoder: ByteToMessageDecoder {
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
-        if buffer.readableBytes > 0, discarding == 0 {
-            // A final line without a newline still counts.
-            let line = buffer.readSlice(length: buffer.readableBytes)!
-            context.fireChannelRead(wrapInboundOut(.line(line)))
+        // A final line without a newline still counts (or is reported, when over the limit).
+        let rest = buffer.readableBytes
+        if discarding > 0 || rest > maxLineBytes {
+            let total = discarding + rest
+            discarding = 0
+            buffer.moveReaderIndex(forwardBy: rest)
+            context.fireChannelRead(wrapInboundOut(.oversize(total)))
+        } else if rest > 0 {
+            var line = buffer.readSlice(length: rest)!
+            if line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+                line.moveWriterIndex(to: line.writerIndex - 1)
+            }
+            if line.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.line(line))) }
         }
         return .needMoreData
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One Server-Sent Event.
 public struct SSEEvent: Sendable, Hashable {
     public var event: String?
@@ -16,7 +18,9 @@ public struct SSEEvent: Sendable, Hashable {
         out.reserveCapacity(data.utf8.count + 32)
         if let event { out.append(contentsOf: "event: \(event)\n".utf8) }
         if let id { out.append(contentsOf: "id: \(id)\n".utf8) }
-        for line in data.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Every line end (CRLF, CR or LF) in the data starts a new data line, as readers split on all three.
+        let lines = data.replacingOccurrences(of: "\r\n", with: "\n").split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r" }
+        for line in lines {
             out.append(contentsOf: "data: ".utf8)
             out.append(contentsOf: line.utf8)
             out.append(UInt8(ascii: "\n"))
@@ -45,6 +49,7 @@ public struct SSEDecoder: Sendable {
     private var id: String?
     private var data: [UInt8] = []
     private var hasData = false
+    private var skipLF = false
     public let maxEventBytes: Int
 
     public init(maxEventBytes: Int = 64 << 20) {
@@ -60,15 +65,22 @@ public struct SSEDecoder: Sendable {
         var events: [SSEEvent] = []
         var start = 0
         var i = 0
+        // A CR ends a line at once; a LF right after it (maybe in the next chunk) is skipped.
+        if skipLF, !pending.isEmpty {
+            if pending[0] == UInt8(ascii: "\n") { start = 1; i = 1 }
+            skipLF = false
+        }
         while i < pending.count {
             let b = pending[i]
             if b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
-                let line = pending[start..<i]
-                if b == UInt8(ascii: "\r"), i + 1 < pending.count, pending[i + 1] == UInt8(ascii: "\n") { i += 1 }
-                if b == UInt8(ascii: "\r"), i + 1 == pending.count {
-                    break  // wait: a CR might be followed by LF in the next chunk
+                if let e = processLine(pending[start..<i]) { events.append(e) }
+                if b == UInt8(ascii: "\r") {
+                    if i + 1 < pending.count {
+                        if pending[i + 1] == UInt8(ascii: "\n") { i += 1 }
+                    } else {
+                        skipLF = true
+                    }
                 }
-                if let e = processLine(line) { events.append(e) }
                 start = i + 1
             }
             i += 1

@@ -137,12 +137,10 @@ struct ChildProcessTests {
         let stdout = PipeReader(fd: child.stdoutFD)
         #expect(try await stdout.firstLine(onTimeout: Self.killGroup(child.pid)) == "ready")
         let pid = child.pid
-        await withKnownIssue("terminate() awaits a task group whose waitForExit() child ignores cancellation, so it never reaches SIGKILL") {
-            try await withDeadline(5, "terminate", onTimeout: Self.killGroup(pid)) {
-                await child.terminate(grace: .milliseconds(200))
-            }
+        try await withDeadline(5, "terminate", onTimeout: Self.killGroup(pid)) {
+            await child.terminate(grace: .milliseconds(200))
         }
-        // Whichever way it ended, it was SIGKILL: the child never honoured SIGTERM.
+        // It ended by SIGKILL: the child never honoured SIGTERM.
         #expect(await child.waitForExit() == -SIGKILL)
         #expect(try await stdout.untilEOF(onTimeout: Self.killGroup(pid)) == "ready\n")
     }
@@ -172,11 +170,7 @@ struct ChildProcessTests {
         let grandchild = try #require(pid_t(try await stdout.firstLine(onTimeout: Self.killGroup(child.pid))))
         #expect(await child.waitForExit() == 0)
         await child.terminate(grace: .milliseconds(200))
-        await withKnownIssue("terminate() and signalGroup() return early once the leader has exited, leaving the rest of its group running") {
-            _ = try await stdout.untilEOF(seconds: 2, onTimeout: { kill(grandchild, SIGKILL) })
-            #expect(await waitUntilGone(grandchild, seconds: 0))
-        }
-        kill(grandchild, SIGKILL)
+        _ = try await stdout.untilEOF(seconds: 2, onTimeout: { kill(grandchild, SIGKILL) })
         #expect(await waitUntilGone(grandchild))
     }
 }

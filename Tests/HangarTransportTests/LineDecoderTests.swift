@@ -95,17 +95,13 @@ struct LineDecoderTests {
 
     @Test("a final line ending in CR without a newline is delivered without the CR")
     func finalCRAtEOF() throws {
-        withKnownIssue("LineDecoder.decodeLast delivers the final line without stripping its CR") {
-            let delivered = try Self.decode("a\nlast\r", eof: true)
-            #expect(delivered == [.line("a"), .line("last")])
-        }
+        let delivered = try Self.decode("a\nlast\r", eof: true)
+        #expect(delivered == [.line("a"), .line("last")])
     }
 
     @Test("an oversize final line without a newline is reported at end of input")
     func oversizeAtEOF() throws {
-        withKnownIssue("LineDecoder.decodeLast drops an unfinished oversize line without reporting it") {
-            let delivered = try Self.decode("ok\n" + String(repeating: "x", count: 20), maxLineBytes: 8, chunkSize: 4, eof: true)
-            #expect(delivered == [.line("ok"), .oversize(20)])
-        }
+        let delivered = try Self.decode("ok\n" + String(repeating: "x", count: 20), maxLineBytes: 8, chunkSize: 4, eof: true)
+        #expect(delivered == [.line("ok"), .oversize(20)])
     }
 }

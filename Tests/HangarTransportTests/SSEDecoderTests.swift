@@ -50,12 +50,8 @@ struct SSEDecoderTests {
     @Test("an event is delivered as soon as its blank line arrives", arguments: lineEnds)
     func deliveredAtOnce(_ lineEnd: String) throws {
         let text = "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\(lineEnd)\(lineEnd)"
-        try withKnownIssue("SSEDecoder.feed holds back a line whose CR or CRLF ends the chunk, so the last event of a CR/CRLF stream is never delivered") {
-            let events = try Self.decode(text)
-            #expect(events == [SSEEvent(data: #"{"jsonrpc":"2.0","id":1,"result":{}}"#)])
-        } when: {
-            lineEnd != "\n"
-        }
+        let events = try Self.decode(text)
+        #expect(events == [SSEEvent(data: #"{"jsonrpc":"2.0","id":1,"result":{}}"#)])
     }
 
     @Test("comments and blank lines without data deliver nothing")
@@ -160,10 +156,8 @@ struct SSEEventTests {
     func carriageReturn() throws {
         let event = SSEEvent(data: "a\rb\r\nc")
         var decoder = SSEDecoder()
-        withKnownIssue("SSEEvent.encoded splits data only on LF, so a CR in the data ends the line on the reader's side") {
-            let events = try decoder.feed(event.encoded)
-            #expect(events == [event])
-        }
+        let events = try decoder.feed(event.encoded)
+        #expect(events == [SSEEvent(data: "a\nb\nc")])  // every line end reads back as LF
     }
 
     @Test("a JSON-RPC message is sent as a message event")
