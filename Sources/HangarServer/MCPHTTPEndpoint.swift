@@ -141,6 +141,8 @@ struct MCPHTTPEndpoint: Sendable {
                     var ctx = context
                     ctx.notify = { n in emit(JSONRPCMessage.notification(n).serialized()) }
                     let response = await session.inFlight.run(r.id) { [ctx] in await gateway.handle(r, context: ctx) }
+                    // A request the client cancelled gets no response (it will ignore one anyway).
+                    if case .failure(let e) = response.outcome, e.code == JSONRPCError.Code.requestCancelled.rawValue { return }
                     emit(JSONRPCMessage.response(response).serialized())
                 }
             }
