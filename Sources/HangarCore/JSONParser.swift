@@ -207,22 +207,24 @@ public struct JSONParser: ~Copyable {
             case UInt8(ascii: "t"): scratch.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try parseHex4()
-                if (0xD800...0xDBFF).contains(scalar) {
-                    // A high surrogate must be followed by an escaped low surrogate.
-                    if index + 1 < end, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
-                        index += 2
-                        let low = try parseHex4()
-                        if (0xDC00...0xDFFF).contains(low) {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else {
-                            appendScalar(0xFFFD)
-                            seen |= 0x80
-                            scalar = low
-                        }
-                    } else {
+                // A high surrogate must be followed by an escaped low surrogate; a high one that
+                // is not gives U+FFFD, and what follows it is read afresh (it may start a pair).
+                while (0xD800...0xDBFF).contains(scalar) {
+                    guard index + 1 < end, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
                         scalar = 0xFFFD
+                        break
                     }
-                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    index += 2
+                    let next = try parseHex4()
+                    if (0xDC00...0xDFFF).contains(next) {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (next - 0xDC00)
+                        break
+                    }
+                    appendScalar(0xFFFD)
+                    seen |= 0x80
+                    scalar = next
+                }
+                if (0xDC00...0xDFFF).contains(scalar) {
                     scalar = 0xFFFD  // a lone low surrogate cannot be a Swift String
                 }
                 appendScalar(scalar)

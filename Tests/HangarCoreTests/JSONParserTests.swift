@@ -65,6 +65,8 @@ struct JSONParserTests {
         Accepted(#""\uDC00x""#, "\u{FFFD}x"),
         Accepted(#""\uD800\u0041""#, "\u{FFFD}A"),
         Accepted(#""a\uD800b""#, "a\u{FFFD}b"),
+        Accepted(#""\uD800\uD83D\uDE00""#, "\u{FFFD}😀"),
+        Accepted(#""\uDE00\uD83D""#, "\u{FFFD}\u{FFFD}"),
         Accepted(#""é\n""#, "é\n"),
         Accepted("[]", []),
         Accepted("{}", [:]),
