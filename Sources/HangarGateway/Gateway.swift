@@ -22,6 +22,9 @@ public final class Gateway: Sendable {
         var snapshots: [String: ServerSnapshot] = [:]
         var catalog = ExposedCatalog()
         var listeners: [Int: @Sendable (CatalogChange) -> Void] = [:]
+        /// Bumped on every catalog rebuild; cached list bytes belong to one generation.
+        var generation = 0
+        var listCache: [ListCacheKey: [UInt8]] = [:]
         var nextListener = 0
     }
     private let state = Mutex(State())
@@ -38,6 +41,16 @@ public final class Gateway: Sendable {
 
     /// The current aggregate.
     public var catalog: ExposedCatalog { state.withLock { $0.catalog } }
+
+    var catalogGeneration: Int { state.withLock { $0.generation } }
+
+    func cachedList(_ key: ListCacheKey) -> [UInt8]? { state.withLock { $0.listCache[key] } }
+
+    func storeList(_ key: ListCacheKey, _ bytes: [UInt8], generation: Int) {
+        state.withLock { s in
+            if s.generation == generation { s.listCache[key] = bytes }
+        }
+    }
 
     /// Runs the upstreams and keeps the catalog current until cancelled.
     public func run() async {
@@ -121,9 +134,12 @@ public final class Gateway: Sendable {
             s.snapshots[upstream.name] = snapshot
             let ordered = pool.upstreams.compactMap { s.snapshots[$0.name] }
             s.catalog = ExposedCatalog(snapshots: ordered, naming: config.naming)
+            s.generation += 1
+            s.listCache = [:]
             return s.catalog.collisions
         }
         for c in collisions { logger.warning("name collision: \(c)") }
+        await warmListCache()
         broadcast(changed)
     }
 

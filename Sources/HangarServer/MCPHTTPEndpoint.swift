@@ -146,6 +146,9 @@ struct MCPHTTPEndpoint: Sendable {
                     emit(JSONRPCMessage.response(response).serialized())
                 }
             }
+            if let listed = await gateway.listResponse(r, context: context) {
+                return HTTPReplies.json(.ok, listed)
+            }
             let response = await session.inFlight.run(r.id) { await gateway.handle(r, context: context) }
             return HTTPReplies.message(.ok, .response(response))
         }
@@ -196,6 +199,9 @@ struct MCPHTTPEndpoint: Sendable {
                 let response = await gateway.handle(r, context: ctx)
                 emit(JSONRPCMessage.response(response).serialized())
             }
+        }
+        if let listed = await gateway.listResponse(r, context: context) {
+            return HTTPReplies.json(.ok, listed)
         }
         let response = await gateway.handle(r, context: context)
         if case .failure = response.outcome { metrics.rejected("rpc_error") }

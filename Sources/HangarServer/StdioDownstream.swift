@@ -53,6 +53,15 @@ public final class StdioDownstream: Sendable {
         await channel.closed
     }
 
+    /// The context of a list request on this connection (lists never change the era).
+    private func listContext() -> RequestContext {
+        let (era, version) = state.withLock { s -> (ProtocolEra, String) in
+            if s.era == nil { s.era = .modern }  // as for any first message but initialize
+            return (s.era!, s.legacyVersion)
+        }
+        return RequestContext(era: era, protocolVersion: era == .legacy ? version : ProtocolVersion.modern)
+    }
+
     private func send(_ channel: LineChannel, _ message: JSONRPCMessage) {
         channel.send(message.serialized())
     }
@@ -63,6 +72,11 @@ public final class StdioDownstream: Sendable {
             metrics.rejected(e.code == JSONRPCError.Code.parseError.rawValue ? "parse" : "invalid")
             send(channel, .response(.error(nil, e)))
         case .single(let item):
+            if case .success(.request(let r)) = item, Gateway.listMethods.contains(r.method),
+               let listed = await gateway.listResponse(r, context: listContext()) {
+                channel.send(listed)
+                return
+            }
             if let reply = await handle(item, channel: channel) { send(channel, .response(reply)) }
         case .batch(let items):
             let (era, version) = state.withLock { ($0.era, $0.legacyVersion) }
