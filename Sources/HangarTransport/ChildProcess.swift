@@ -18,14 +18,25 @@ public struct ProcessSpec: Sendable, Hashable {
     }
 
     /// The command resolved against the child's PATH (or the daemon's when the child has none).
+    /// A relative path with a slash is taken from `workingDirectory`, as the child would see it.
     public func resolvedExecutable() -> String? {
-        if command.contains("/") { return FileManager.default.isExecutableFile(atPath: command) ? command : nil }
+        if command.contains("/") {
+            let path = command.hasPrefix("/") || workingDirectory == nil ? command : "\(workingDirectory!)/\(command)"
+            return Self.isRunnable(path) ? path : nil
+        }
         let path = environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let candidate = "\(dir)/\(command)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            if Self.isRunnable(candidate) { return candidate }
         }
         return nil
+    }
+
+    /// A regular file with an execute bit (root passes access(X_OK) for any file with one, and for folders).
+    private static func isRunnable(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+        return info.st_mode & 0o111 != 0
     }
 }
 

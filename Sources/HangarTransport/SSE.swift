@@ -50,6 +50,7 @@ public struct SSEDecoder: Sendable {
     private var data: [UInt8] = []
     private var hasData = false
     private var skipLF = false
+    private var overLimit = false
     public let maxEventBytes: Int
 
     public init(maxEventBytes: Int = 64 << 20) {
@@ -86,7 +87,7 @@ public struct SSEDecoder: Sendable {
             i += 1
         }
         pending.removeFirst(start)
-        if pending.count + data.count > maxEventBytes { throw TooLarge() }
+        if overLimit || pending.count + data.count > maxEventBytes { throw TooLarge() }
         return events
     }
 
@@ -112,6 +113,7 @@ public struct SSEDecoder: Sendable {
             if hasData { data.append(UInt8(ascii: "\n")) }
             data.append(contentsOf: value)
             hasData = true
+            if data.count > maxEventBytes { overLimit = true }
         case "event": event = String(decoding: value, as: UTF8.self)
         case "id": id = String(decoding: value, as: UTF8.self)
         default: break

@@ -169,3 +169,14 @@ struct SSEEventTests {
         #expect(try decoder.feed(bytes) == [SSEEvent(event: "message", data: String(decoding: json, as: UTF8.self), id: "5")])
     }
 }
+
+@Suite("SSEDecoder limits")
+struct SSEDecoderLimitTests {
+    @Test("a complete event over the size limit is rejected, even when it arrives in one chunk")
+    func completeOversizeEvent() {
+        var decoder = SSEDecoder(maxEventBytes: 16)
+        #expect(throws: SSEDecoder.TooLarge.self) {
+            _ = try decoder.feed(Array("data: \(String(repeating: "x", count: 40))\n\n".utf8))
+        }
+    }
+}
