@@ -53,22 +53,8 @@ public struct ExposedCatalog: Sendable {
     /// the first server keeps it; a later one gets its prefixed name, then `_2`, `_3`, ... until unique.
     public init(snapshots: [ServerSnapshot], naming: NamingPolicy) {
         for snapshot in snapshots {
-            for tool in snapshot.tools {
-                guard let name = tool["name"]?.stringValue else { continue }
-                let exposed = Self.claim(name, server: snapshot.server, kind: "tool", naming: naming, taken: toolIndex, collisions: &collisions)
-                var definition = tool
-                definition["name"] = .string(exposed)
-                toolIndex[exposed] = tools.count
-                tools.append(Entry(exposedName: exposed, server: snapshot.server, originalName: name, definition: definition))
-            }
-            for prompt in snapshot.prompts {
-                guard let name = prompt["name"]?.stringValue else { continue }
-                let exposed = Self.claim(name, server: snapshot.server, kind: "prompt", naming: naming, taken: promptIndex, collisions: &collisions)
-                var definition = prompt
-                definition["name"] = .string(exposed)
-                promptIndex[exposed] = prompts.count
-                prompts.append(Entry(exposedName: exposed, server: snapshot.server, originalName: name, definition: definition))
-            }
+            Self.expose(snapshot.tools, kind: "tool", server: snapshot.server, naming: naming, into: &tools, index: &toolIndex, collisions: &collisions)
+            Self.expose(snapshot.prompts, kind: "prompt", server: snapshot.server, naming: naming, into: &prompts, index: &promptIndex, collisions: &collisions)
             for resource in snapshot.resources {
                 guard let uri = resource["uri"]?.stringValue else { continue }
                 if let owner = resourceIndex[uri] {
@@ -82,6 +68,19 @@ public struct ExposedCatalog: Sendable {
                 guard let uriTemplate = template["uriTemplate"]?.stringValue else { continue }
                 resourceTemplates.append(ResourceEntry(key: uriTemplate, server: snapshot.server, definition: template, template: URITemplate(uriTemplate)))
             }
+        }
+    }
+
+    /// Adds a server's tools or prompts under their exposed names.
+    private static func expose(_ items: [JSONValue], kind: String, server: String, naming: NamingPolicy,
+                               into entries: inout [Entry], index: inout [String: Int], collisions: inout [String]) {
+        for item in items {
+            guard let name = item["name"]?.stringValue else { continue }
+            let exposed = claim(name, server: server, kind: kind, naming: naming, taken: index, collisions: &collisions)
+            var definition = item
+            definition["name"] = .string(exposed)
+            index[exposed] = entries.count
+            entries.append(Entry(exposedName: exposed, server: server, originalName: name, definition: definition))
         }
     }
 

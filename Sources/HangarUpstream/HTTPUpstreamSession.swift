@@ -209,13 +209,8 @@ final class HTTPUpstreamSession: UpstreamSession {
     private func deliver(_ note: JSONRPCMessage.Notification, sink: RequestNotificationSink?) {
         switch note.method {
         case MCPMethod.progress, MCPMethod.message where sink != nil: sink?(note.method, note.params)
-        case MCPMethod.toolsListChanged: onEvent(.toolsChanged)
-        case MCPMethod.promptsListChanged: onEvent(.promptsChanged)
-        case MCPMethod.resourcesListChanged: onEvent(.resourcesChanged)
-        case MCPMethod.resourceUpdated:
-            if let uri = note.params?["uri"]?.stringValue { onEvent(.resourceUpdated(uri: uri, params: note.params)) }
-        case MCPMethod.message: onEvent(.log(note.params))
-        default: break
+        default:
+            if let event = UpstreamEvent(notification: note) { onEvent(event) }
         }
     }
 

@@ -194,13 +194,8 @@ final class StdioUpstreamSession: UpstreamSession {
             var params = note.params
             params?[MetaKey.progressToken] = pending.progressToken
             sink(note.method, params)
-        case MCPMethod.toolsListChanged: onEvent(.toolsChanged)
-        case MCPMethod.promptsListChanged: onEvent(.promptsChanged)
-        case MCPMethod.resourcesListChanged: onEvent(.resourcesChanged)
-        case MCPMethod.resourceUpdated:
-            if let uri = note.params?["uri"]?.stringValue { onEvent(.resourceUpdated(uri: uri, params: note.params)) }
-        case MCPMethod.message: onEvent(.log(note.params))
-        default: break
+        default:
+            if let event = UpstreamEvent(notification: note) { onEvent(event) }
         }
     }
 

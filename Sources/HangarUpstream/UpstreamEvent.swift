@@ -15,3 +15,20 @@ public enum UpstreamEvent: Sendable {
 
 /// Receives the notifications related to one in-flight request (progress, log messages).
 public typealias RequestNotificationSink = @Sendable (_ method: String, _ params: JSONValue?) -> Void
+
+extension UpstreamEvent {
+    /// The event a server notification stands for, if it is about the server as a whole
+    /// (list changes, resource updates, log messages); nil for request-related ones like progress.
+    init?(notification note: JSONRPCMessage.Notification) {
+        switch note.method {
+        case MCPMethod.toolsListChanged: self = .toolsChanged
+        case MCPMethod.promptsListChanged: self = .promptsChanged
+        case MCPMethod.resourcesListChanged: self = .resourcesChanged
+        case MCPMethod.resourceUpdated:
+            guard let uri = note.params?["uri"]?.stringValue else { return nil }
+            self = .resourceUpdated(uri: uri, params: note.params)
+        case MCPMethod.message: self = .log(note.params)
+        default: return nil
+        }
+    }
+}
