@@ -95,8 +95,8 @@ struct DaemonError: Error, CustomStringConvertible {
 func runSDKClient(_ arguments: [String], timeout: Duration = .seconds(90)) async throws -> JSONValue {
     let process = try await TestProcess.start(TestEnvironment.python, [TestEnvironment.script("sdk_client.py")] + arguments)
     let status = await process.waitForExit(timeout: timeout)
-    // Let the stdout channel deliver its last line.
-    let line = await process.waitForLine(timeout: .seconds(5)) { $0.hasPrefix("{") }
+    _ = await process.waitForEndOfOutput()
+    let line = process.stdoutLines.last { $0.hasPrefix("{") }
     guard let line else {
         throw DaemonError(message: "sdk_client exited \(status.map(String.init) ?? "by timeout") without output; stderr: \(process.stderrLines.suffix(10).joined(separator: "\n"))")
     }

@@ -26,7 +26,7 @@ final class TestProcess: Sendable {
         let lines = LineCollector()
         let stdin = try await LineChannel.open(readFD: child.stdoutFD, writeFD: child.stdinFD, maxLineBytes: 64 << 20,
                                                onEvent: { event in if case .line(let b) = event { lines.received(String(buffer: b), stderr: false) } },
-                                               onClose: {})
+                                               onClose: { lines.received(LineCollector.endOfOutput, stderr: false) })
         _ = try await LineChannel.open(readFD: child.stderrFD, writeFD: nil, maxLineBytes: 1 << 20,
                                        onEvent: { event in if case .line(let b) = event { lines.received(String(buffer: b), stderr: true) } },
                                        onClose: {})
@@ -39,6 +39,11 @@ final class TestProcess: Sendable {
     /// The first line (stdout or stderr) matching `predicate`, waiting up to `timeout`.
     func waitForLine(timeout: Duration = .seconds(30), _ predicate: @escaping @Sendable (String) -> Bool) async -> String? {
         await lines.waitForLine(timeout: timeout, predicate)
+    }
+
+    /// Waits until stdout has ended (every line of it has been collected); false on timeout.
+    func waitForEndOfOutput(timeout: Duration = .seconds(10)) async -> Bool {
+        await lines.waitForLine(timeout: timeout) { $0 == LineCollector.endOfOutput } != nil
     }
 
     /// Waits for exit up to `timeout`; kills the process if it is still running then.
@@ -68,13 +73,17 @@ final class LineCollector: Sendable {
     struct State {
         var out: [String] = []
         var err: [String] = []
+        var ended = false
         var waiters: [(UUID, @Sendable (String) -> Bool, CheckedContinuation<String?, Never>)] = []
     }
     let state = Mutex(State())
 
+    /// Stands for the end of stdout in waits; never stored as a line.
+    static let endOfOutput = "\u{4}end of output"
+
     func received(_ line: String, stderr: Bool) {
         let ready = state.withLock { state -> [CheckedContinuation<String?, Never>] in
-            if stderr { state.err.append(line) } else { state.out.append(line) }
+            if line == Self.endOfOutput { state.ended = true } else if stderr { state.err.append(line) } else { state.out.append(line) }
             var ready: [CheckedContinuation<String?, Never>] = []
             state.waiters.removeAll { _, matches, continuation in
                 guard matches(line) else { return false }
@@ -93,6 +102,7 @@ final class LineCollector: Sendable {
                 await withCheckedContinuation { continuation in
                     let existing = self.state.withLock { state -> String? in
                         if let hit = (state.out + state.err).first(where: predicate) { return hit }
+                        if state.ended, predicate(LineCollector.endOfOutput) { return LineCollector.endOfOutput }
                         state.waiters.append((id, predicate, continuation))
                         return nil
                     }
