@@ -80,20 +80,3 @@ import Testing
         #expect(catalog.tool(named: "big__tool_9999")?.originalName == "tool_9999")
     }
 }
-
-@Suite struct URITemplateTests {
-    @Test(arguments: [
-        ("file:///{path}", "file:///readme", true),
-        ("file:///{path}", "file:///a/b", false),
-        ("file:///{+path}", "file:///a/b", true),
-        ("items://{id}/detail", "items://7/detail", true),
-        ("items://{id}/detail", "items://7/other", false),
-        ("search://q{?term,limit}", "search://q?term=x", true),
-        ("search://q{?term,limit}", "search://q", true),
-        ("exact://x", "exact://x", true),
-        ("exact://x", "exact://xy", false),
-    ])
-    func matching(template: String, uri: String, matches: Bool) {
-        #expect(URITemplate(template).matches(uri) == matches)
-    }
-}

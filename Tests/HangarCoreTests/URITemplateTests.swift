@@ -1,4 +1,4 @@
-@testable import HangarKit
+import HangarCore
 import Testing
 
 @Suite("URITemplate")
@@ -15,5 +15,23 @@ struct URITemplateTests {
     @Test("URIs of another form do not match", arguments: ["fast://items/", "fast://items/1/2", "fast://other/1"])
     func mismatches(uri: String) {
         #expect(URITemplate("fast://items/{id}").match(uri) == nil)
+    }
+}
+
+@Suite("URITemplate operators")
+struct URITemplateOperatorTests {
+    @Test(arguments: [
+        ("file:///{path}", "file:///readme", true),
+        ("file:///{path}", "file:///a/b", false),
+        ("file:///{+path}", "file:///a/b", true),
+        ("items://{id}/detail", "items://7/detail", true),
+        ("items://{id}/detail", "items://7/other", false),
+        ("search://q{?term,limit}", "search://q?term=x", true),
+        ("search://q{?term,limit}", "search://q", true),
+        ("exact://x", "exact://x", true),
+        ("exact://x", "exact://xy", false),
+    ])
+    func matching(template: String, uri: String, matches: Bool) {
+        #expect(URITemplate(template).matches(uri) == matches)
     }
 }
