@@ -63,7 +63,7 @@ public final class Gateway: Sendable {
             }
             group.addTask {
                 await withTaskCancellationHandler {
-                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                    await waitUntilCancelled()
                 } onCancel: {
                     self.workInput.finish()
                 }
@@ -73,12 +73,7 @@ public final class Gateway: Sendable {
 
     /// Waits (at most `timeout`) until every upstream has connected or failed once, then lists them all.
     public func waitUntilReady(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.pool.waitForFirstAttempts() }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
+        _ = await withTimeout(timeout) { await self.pool.waitForFirstAttempts() }
         await withCheckedContinuation { continuation in
             workInput.yield(.refreshAll(continuation))
         }

@@ -75,34 +75,4 @@ enum HTTPReplies {
             try await writer.finish(nil)
         })
     }
-
-    /// Decodes a header value in the spec's `=?base64?...?=` form.
-    static func decodeSentinel(_ value: String) -> String? {
-        guard value.hasPrefix("=?base64?"), value.hasSuffix("?=") else { return value }
-        let inner = value.dropFirst(9).dropLast(2)
-        guard let bytes = Base64Decoding.decode(String(inner)) else { return nil }
-        return String(validating: bytes, as: UTF8.self)
-    }
-}
-
-enum Base64Decoding {
-    static func decode(_ text: String) -> [UInt8]? {
-        var table = [UInt8](repeating: 255, count: 256)
-        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { table[Int(c)] = UInt8(i) }
-        var out: [UInt8] = []
-        var buffer: UInt32 = 0
-        var bits = 0
-        for c in text.utf8 {
-            if c == UInt8(ascii: "=") { break }
-            let v = table[Int(c)]
-            if v == 255 { return nil }
-            buffer = buffer << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8((buffer >> UInt32(bits)) & 0xFF))
-            }
-        }
-        return out
-    }
 }

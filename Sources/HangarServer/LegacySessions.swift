@@ -73,9 +73,6 @@ final class LegacySessions: Sendable {
 
     func remove(_ id: String) -> LegacySession? { sessions.withLock { $0.removeValue(forKey: id) } }
 
-    func all() -> [LegacySession] { sessions.withLock { Array($0.values) } }
-
-    var count: Int { sessions.withLock { $0.count } }
 }
 
 extension String {

@@ -229,7 +229,7 @@ struct MCPHTTPEndpoint: Sendable {
             guard let raw = h[HTTPReplies.nameHeader] else {
                 return JSONRPCError(.headerMismatch, "Header mismatch: the Mcp-Name header is missing")
             }
-            guard let name = HTTPReplies.decodeSentinel(raw) else {
+            guard let name = HeaderValue.decode(raw) else {
                 return JSONRPCError(.headerMismatch, "Header mismatch: the Mcp-Name header is not valid base64")
             }
             if let bodyName, name != bodyName {
@@ -248,7 +248,7 @@ struct MCPHTTPEndpoint: Sendable {
                 if let note = filter.notification(for: change) { emit(note.serialized()) }
             }
             await withTaskCancellationHandler {
-                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                await waitUntilCancelled()
             } onCancel: {
                 gateway.removeListener(token)
             }

@@ -10,7 +10,6 @@ public final class ServerMetrics: Sendable {
     /// Counts one rejected input by reason (e.g. "parse", "too_large", "header_mismatch").
     public func rejected(_ reason: String) { add("hangar_rejected_messages_total{reason=\"\(reason)\"}") }
     public func request(_ transport: String, era: String) { add("hangar_requests_total{transport=\"\(transport)\",era=\"\(era)\"}") }
-    public func upstreamError(_ kind: String) { add("hangar_upstream_errors_total{kind=\"\(kind)\"}") }
 
     private func add(_ key: String) { counters.withLock { $0[key, default: 0] += 1 } }
 

@@ -1,4 +1,5 @@
 import CHangarSystem
+import HangarCore
 import Foundation
 import Synchronization
 
@@ -139,16 +140,7 @@ public final class ChildProcess: Sendable {
 
     /// Waits at most `timeout` for the process to exit; nil if it is still running.
     public func waitForExit(timeout: Duration) async -> Int32? {
-        await withTaskGroup(of: Int32?.self) { group in
-            group.addTask { await self.exitStatus() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? exitCode
-        }
+        await withTimeout(timeout) { await self.exitStatus() } ?? exitCode
     }
 
     private func exitStatus() async -> Int32? {

@@ -51,14 +51,6 @@ public final class LineChannel: Sendable {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
-    /// Writes one message and waits until it is handed to the kernel.
-    public func sendAndWait(_ bytes: [UInt8]) async throws {
-        var buffer = channel.allocator.buffer(capacity: bytes.count + 1)
-        buffer.writeBytes(bytes)
-        buffer.writeInteger(UInt8(ascii: "\n"))
-        try await channel.writeAndFlush(buffer).get()
-    }
-
     /// Closes both directions.
     public func close() {
         channel.close(promise: nil)

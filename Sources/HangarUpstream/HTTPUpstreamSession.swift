@@ -54,7 +54,6 @@ final class HTTPUpstreamSession: UpstreamSession {
             state.withLock { $0.handshake = hs }
             return
         }
-        drain(reply)
         let initialize = JSONRPCMessage.request(.init(id: .int(nextID()), method: MCPMethod.initialize, params: ClientIdentity.initializeParams))
         let initReply: StreamableHTTPClient.Reply
         do {
@@ -63,7 +62,6 @@ final class HTTPUpstreamSession: UpstreamSession {
             throw UpstreamError(.unavailable, server: server, detail: "cannot reach \(client.url): \(error)")
         }
         guard initReply.status == 200 else {
-            drain(initReply)
             throw UpstreamError(.protocolViolation, server: server, detail: "initialize answered HTTP \(initReply.status)")
         }
         let result = try await finalResult(of: initReply, sink: nil).get()
@@ -73,12 +71,12 @@ final class HTTPUpstreamSession: UpstreamSession {
             $0.sessionID = initReply.header("mcp-session-id")
         }
         let initialized = JSONRPCMessage.notification(.init(method: MCPMethod.initialized))
-        if let r = try? await client.send(.post, body: initialized.serialized(), extraHeaders: legacyHeaders(), timeout: timeout) { drain(r) }
+        _ = try? await client.send(.post, body: initialized.serialized(), extraHeaders: legacyHeaders(), timeout: timeout)
     }
 
     private func modernHeaders(method: String, name: String?, version: String) -> [(String, String)] {
         var h = [("MCP-Protocol-Version", version), ("Mcp-Method", method)]
-        if let name { h.append(("Mcp-Name", Self.headerSafe(name))) }
+        if let name { h.append(("Mcp-Name", HeaderValue.encode(name))) }
         return h
     }
 
@@ -88,15 +86,6 @@ final class HTTPUpstreamSession: UpstreamSession {
         if let version { h.append(("MCP-Protocol-Version", version)) }
         if let sid { h.append(("Mcp-Session-Id", sid)) }
         return h
-    }
-
-    /// A header value as the spec's Base64 sentinel when it is not plain visible ASCII.
-    static func headerSafe(_ value: String) -> String {
-        let plain = value.utf8.allSatisfy { (0x20...0x7E).contains($0) }
-            && value.first != " " && value.last != " "
-            && !(value.hasPrefix("=?base64?") && value.hasSuffix("?="))
-        if plain { return value }
-        return "=?base64?" + Base64.encode(Array(value.utf8)) + "?="
     }
 
     private func headers(for method: String, params: JSONValue?) -> [(String, String)] {
@@ -118,20 +107,25 @@ final class HTTPUpstreamSession: UpstreamSession {
         let body = JSONRPCMessage.request(.init(id: .int(id), method: method, params: shaped)).serialized()
         let extra = headers(for: method, params: shaped)
         do {
-            return try await withDeadline(timeout) {
+            let outcome = await withTimeout(timeout) { () async -> Result<JSONValue, any Error>? in
                 let reply: StreamableHTTPClient.Reply
                 do {
                     reply = try await self.client.send(.post, body: body, extraHeaders: extra, timeout: timeout)
                 } catch {
-                    throw UpstreamError(.died, server: self.server, detail: "connection failed: \(error)")
+                    if Task.isCancelled { return nil }  // the caller went away, not the server
+                    return .failure(UpstreamError(.died, server: self.server, detail: "connection failed: \(error)"))
                 }
                 if reply.status == 404, hs.era == .legacy, self.state.withLock({ $0.sessionID }) != nil {
-                    self.drain(reply)
                     self.markClosed()
-                    throw UpstreamError(.died, server: self.server, detail: "the server ended our session")
+                    return .failure(UpstreamError(.died, server: self.server, detail: "the server ended our session"))
                 }
-                return try await self.finalResult(of: reply, sink: sink).get()
+                do { return .success(try await self.finalResult(of: reply, sink: sink).get()) } catch { return .failure(error) }
             }
+            guard let outcome else {
+                if Task.isCancelled { throw CancellationError() }
+                throw UpstreamError(.timeout, server: server, detail: "no answer within \(timeout)")
+            }
+            return try outcome.get()
         } catch let error as UpstreamError {
             if case .timeout = error.code { await cancelUpstream(id: id, reason: "timeout") }
             if case .cancelled = error.code { await cancelUpstream(id: id, reason: "cancelled by the client") }
@@ -143,28 +137,18 @@ final class HTTPUpstreamSession: UpstreamSession {
     }
 
     /// Legacy servers need a cancellation notification; for modern ones, closing the stream was the signal.
+    /// Sent from its own task: the caller is usually being cancelled, which would stop the send.
     private func cancelUpstream(id: Int64, reason: String) async {
         guard handshake.era == .legacy else { return }
         let note = JSONRPCMessage.notification(.init(method: MCPMethod.cancelled, params: ["requestId": .int(id), "reason": .string(reason)]))
-        if let r = try? await client.send(.post, body: note.serialized(), extraHeaders: legacyHeaders(), timeout: .seconds(5)) { drain(r) }
-    }
-
-    private func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw UpstreamError(.timeout, server: self.server, detail: "no answer within \(timeout)")
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
+        let (client, headers) = (client, legacyHeaders())
+        await Task { _ = try? await client.send(.post, body: note.serialized(), extraHeaders: headers, timeout: .seconds(5)) }.value
     }
 
     func notify(_ method: String, params: JSONValue?) async {
         let hs = handshake
         let body = JSONRPCMessage.notification(.init(method: method, params: ClientIdentity.shape(params, era: hs.era, version: hs.version))).serialized()
-        if let r = try? await client.send(.post, body: body, extraHeaders: headers(for: method, params: params), timeout: .seconds(10)) { drain(r) }
+        _ = try? await client.send(.post, body: body, extraHeaders: headers(for: method, params: params), timeout: .seconds(10))
     }
 
     /// Reads a reply to a request: a JSON response, or an SSE stream whose notifications go to
@@ -216,12 +200,7 @@ final class HTTPUpstreamSession: UpstreamSession {
 
     private func answer(_ request: JSONRPCMessage.Request) async {
         let response = JSONRPCMessage.response(.init(id: request.id, outcome: ClientIdentity.answer(serverRequest: request.method)))
-        if let r = try? await client.send(.post, body: response.serialized(), extraHeaders: legacyHeaders(), timeout: .seconds(10)) { drain(r) }
-    }
-
-    private func drain(_ reply: StreamableHTTPClient.Reply) {
-        // Bodies we do not read are released when the reply goes away; nothing to do for JSON.
-        _ = reply
+        _ = try? await client.send(.post, body: response.serialized(), extraHeaders: legacyHeaders(), timeout: .seconds(10))
     }
 
     private func markClosed() { state.withLock { $0.closed = true } }
@@ -263,10 +242,9 @@ final class HTTPUpstreamSession: UpstreamSession {
         return "closed"
     }
 
+    /// The server offers no notification stream: the session lives until it is closed or cancelled.
     private func idleUntilClosed() async -> String {
-        while !Task.isCancelled, !state.withLock({ $0.closed }) {
-            try? await Task.sleep(for: .seconds(3600))
-        }
+        await waitUntilCancelled()
         return "closed"
     }
 
@@ -278,23 +256,5 @@ final class HTTPUpstreamSession: UpstreamSession {
         if !wasClosed, sid != nil {
             _ = try? await client.send(.delete, extraHeaders: legacyHeaders(), timeout: .seconds(5))
         }
-    }
-}
-
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i < bytes.count {
-            let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
-            out.append(alphabet[Int(b0 >> 2)])
-            out.append(alphabet[Int((b0 & 3) << 4 | b1 >> 4)])
-            out.append(i + 1 < bytes.count ? alphabet[Int((b1 & 0xF) << 2 | b2 >> 6)] : UInt8(ascii: "="))
-            out.append(i + 2 < bytes.count ? alphabet[Int(b2 & 0x3F)] : UInt8(ascii: "="))
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

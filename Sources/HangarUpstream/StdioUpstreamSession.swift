@@ -202,12 +202,7 @@ final class StdioUpstreamSession: UpstreamSession {
     /// Stdout ended: the process is usually exiting. Wait a moment for its status so the
     /// error a client gets says how it ended.
     private func stdoutClosed() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { _ = await self.child.waitForExit() }
-            group.addTask { try? await Task.sleep(for: .milliseconds(250)) }
-            await group.next()
-            group.cancelAll()
-        }
+        _ = await child.waitForExit(timeout: .milliseconds(250))
         closed(reason: "its stdout closed")
     }
 

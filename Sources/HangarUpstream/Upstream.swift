@@ -28,8 +28,6 @@ public final class Upstream: Sendable {
         var firstAttemptWaiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
-    /// Recent stderr lines of a stdio server, for diagnostics.
-    private let stderrTail = Mutex<[String]>([])
 
     public init(config: UpstreamConfig, logger: Logger, onEvent: @escaping @Sendable (String, UpstreamEvent) -> Void) {
         self.config = config
@@ -58,8 +56,6 @@ public final class Upstream: Sendable {
                           capabilities: hs?.capabilities, serverInfo: hs?.serverInfo)
         }
     }
-
-    public var recentStderr: [String] { stderrTail.withLock { $0 } }
 
     /// Runs the upstream until the task is cancelled: connect, serve, restart on death.
     public func run() async {
@@ -115,14 +111,7 @@ public final class Upstream: Sendable {
         case .stdio(let spec):
             return try await StdioUpstreamSession.start(
                 server: name, spec: spec, connectTimeout: config.connectTimeout, logger: logger,
-                stderr: { [self] line in
-                    let text = String(buffer: line)
-                    self.logger.debug("stderr: \(text)")
-                    self.stderrTail.withLock { tail in
-                        tail.append(text)
-                        if tail.count > 50 { tail.removeFirst(tail.count - 50) }
-                    }
-                },
+                stderr: { [logger] line in logger.debug("stderr: \(String(buffer: line))") },
                 onEvent: events)
         case .http(let url, let headers):
             return try await HTTPUpstreamSession.start(server: name, url: url, headers: headers,
@@ -199,28 +188,19 @@ public final class Upstream: Sendable {
             defer { s.nextWaiter += 1 }
             return s.nextWaiter
         }
-        let found: (any UpstreamSession)? = await withTaskGroup(of: (any UpstreamSession)?.self) { group in
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        let ready = self.state.withLock { s -> (any UpstreamSession)? in
-                            if let session = s.session { return session }
-                            s.waiters[id] = continuation
-                            return nil
-                        }
-                        if let ready { continuation.resume(returning: ready) }
+        let found = await withTimeout(timeout) { () async -> (any UpstreamSession)? in
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let ready = self.state.withLock { s -> (any UpstreamSession)? in
+                        if let session = s.session { return session }
+                        s.waiters[id] = continuation
+                        return nil
                     }
-                } onCancel: {
-                    self.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
+                    if let ready { continuation.resume(returning: ready) }
                 }
+            } onCancel: {
+                self.state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
         }
         guard let found else {
             let last = state.withLock { $0.lastError }

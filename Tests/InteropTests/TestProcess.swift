@@ -49,17 +49,9 @@ final class TestProcess: Sendable {
     /// Waits for exit up to `timeout`; kills the process if it is still running then.
     @discardableResult
     func waitForExit(timeout: Duration = .seconds(60)) async -> Int32? {
-        await withTaskGroup(of: Int32?.self) { group in
-            group.addTask { await self.child.waitForExit() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            if first == nil { await child.terminate(grace: .milliseconds(200)) }
-            return first
-        }
+        let status = await child.waitForExit(timeout: timeout)
+        if status == nil { await child.terminate(grace: .milliseconds(200)) }
+        return status
     }
 
     func stop() async {
@@ -97,8 +89,8 @@ final class LineCollector: Sendable {
 
     func waitForLine(timeout: Duration, _ predicate: @escaping @Sendable (String) -> Bool) async -> String? {
         let id = UUID()
-        return await withTaskGroup(of: String?.self) { group in
-            group.addTask {
+        return await withTimeout(timeout) { () async -> String? in
+            await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
                     let existing = self.state.withLock { state -> String? in
                         if let hit = (state.out + state.err).first(where: predicate) { return hit }
@@ -108,19 +100,13 @@ final class LineCollector: Sendable {
                     }
                     if let existing { continuation.resume(returning: existing) }
                 }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
+            } onCancel: {
                 let waiter = self.state.withLock { state -> CheckedContinuation<String?, Never>? in
                     guard let i = state.waiters.firstIndex(where: { $0.0 == id }) else { return nil }
                     return state.waiters.remove(at: i).2
                 }
                 waiter?.resume(returning: nil)
-                return nil
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
         }
     }
 }
