@@ -135,16 +135,8 @@ struct MCPHTTPEndpoint: Sendable {
                 return reject("invalid", .badRequest, id: r.id, JSONRPCError(.invalidRequest, "Invalid request: this session is already initialized"))
             }
             metrics.request("http", era: "legacy")
-            let wantsStream = r.params?["_meta"]?[MetaKey.progressToken] != nil && accepts(request, "text/event-stream")
-            if wantsStream {
-                return HTTPReplies.sse { emit in
-                    var ctx = context
-                    ctx.notify = { n in emit(JSONRPCMessage.notification(n).serialized()) }
-                    let response = await session.inFlight.run(r.id) { [ctx] in await gateway.handle(r, context: ctx) }
-                    // A request the client cancelled gets no response (it will ignore one anyway).
-                    if case .failure(let e) = response.outcome, e.code == JSONRPCError.Code.requestCancelled.rawValue { return }
-                    emit(JSONRPCMessage.response(response).serialized())
-                }
+            if streamsProgress(r, request) {
+                return streamed(context) { ctx in await session.inFlight.run(r.id) { await gateway.handle(r, context: ctx) } }
             }
             if let listed = await gateway.listResponse(r, context: context) {
                 return HTTPReplies.json(.ok, listed)
@@ -160,8 +152,22 @@ struct MCPHTTPEndpoint: Sendable {
         }
     }
 
-    private func accepts(_ request: Request, _ type: String) -> Bool {
-        request.headers[.accept]?.contains(type) ?? false
+    /// A request that asks for progress, from a client that takes SSE, is answered as a stream.
+    private func streamsProgress(_ r: JSONRPCMessage.Request, _ request: Request) -> Bool {
+        r.params?["_meta"]?[MetaKey.progressToken] != nil && (request.headers[.accept]?.contains("text/event-stream") ?? false)
+    }
+
+    /// An SSE answer: the request's notifications as they come, then its response. A request the
+    /// client cancelled gets no response (2025-11-25; a modern client has closed the stream anyway).
+    private func streamed(_ context: HangarGateway.RequestContext,
+                          _ run: @escaping @Sendable (HangarGateway.RequestContext) async -> JSONRPCMessage.Response) -> Response {
+        HTTPReplies.sse { emit in
+            var ctx = context
+            ctx.notify = { n in emit(JSONRPCMessage.notification(n).serialized()) }
+            let response = await run(ctx)
+            if case .failure(let e) = response.outcome, e.code == JSONRPCError.Code.requestCancelled.rawValue { return }
+            emit(JSONRPCMessage.response(response).serialized())
+        }
     }
 
     // MARK: modern
@@ -192,13 +198,8 @@ struct MCPHTTPEndpoint: Sendable {
         if r.method == MCPMethod.subscriptionsListen {
             return listen(r)
         }
-        if r.params?["_meta"]?[MetaKey.progressToken] != nil && accepts(request, "text/event-stream") {
-            return HTTPReplies.sse { emit in
-                var ctx = context
-                ctx.notify = { n in emit(JSONRPCMessage.notification(n).serialized()) }
-                let response = await gateway.handle(r, context: ctx)
-                emit(JSONRPCMessage.response(response).serialized())
-            }
+        if streamsProgress(r, request) {
+            return streamed(context) { ctx in await gateway.handle(r, context: ctx) }
         }
         if let listed = await gateway.listResponse(r, context: context) {
             return HTTPReplies.json(.ok, listed)
