@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Module layout and dependency direction: see ../shared/DESIGN.md.
-// hangar -> HangarServer -> HangarGateway -> HangarUpstream -> HangarTransport -> HangarCore
+// hangar -> HangarServer -> (HangarGateway, HangarSupervisor) -> (HangarUpstream, HangarPolicy,
+// HangarSandbox, HangarStore) -> HangarTransport -> HangarCore
 let package = Package(
     name: "Hangar",
     platforms: [.macOS(.v15)],
@@ -20,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -46,10 +50,48 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Persistence behind protocols; SQLite (GRDB) by default.
+        .target(
+            name: "HangarStore",
+            dependencies: [
+                "HangarCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Identity, permissions, rate limits, JSON Schema, secrets vault, audit, pinning.
+        .target(
+            name: "HangarPolicy",
+            dependencies: [
+                "HangarCore", "HangarStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Isolation layers for hosted servers: bubblewrap, setpriv, prlimit, cgroups,
+        // seccomp, the egress proxy, and the probe behind `hangar doctor`.
+        .target(
+            name: "HangarSandbox",
+            dependencies: [
+                "HangarCore", "CHangarSystem",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Hosting: workload lifecycle state machine, supervision, logs, resource metrics.
+        .target(
+            name: "HangarSupervisor",
+            dependencies: [
+                "HangarCore", "HangarTransport", "HangarSandbox", "HangarStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "HangarGateway",
             dependencies: [
-                "HangarCore", "HangarUpstream",
+                "HangarCore", "HangarUpstream", "HangarPolicy", "HangarStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -58,6 +100,7 @@ let package = Package(
             name: "HangarServer",
             dependencies: [
                 "HangarCore", "HangarTransport", "HangarUpstream", "HangarGateway",
+                "HangarPolicy", "HangarStore", "HangarSupervisor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -72,6 +115,7 @@ let package = Package(
             name: "hangar",
             dependencies: [
                 "HangarCore", "HangarGateway", "HangarServer", "HangarUpstream",
+                "HangarPolicy", "HangarStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -93,9 +137,25 @@ let package = Package(
             ],
             path: "Benchmarks/GatewayBenchmark"
         ),
+        .executableTarget(
+            name: "PolicyBenchmark",
+            dependencies: ["HangarPolicy", "HangarCore"],
+            path: "Benchmarks/PolicyBenchmark"
+        ),
         .testTarget(name: "HangarCoreTests", dependencies: ["HangarCore"]),
         .testTarget(name: "HangarKitTests", dependencies: ["HangarKit", "HangarCore"]),
         .testTarget(name: "HangarTransportTests", dependencies: ["HangarTransport", "HangarCore"]),
+        .testTarget(
+            name: "HangarPolicyTests",
+            dependencies: ["HangarPolicy", "HangarStore", "HangarCore"],
+            exclude: ["JSONSchemaTestSuite"]
+        ),
+        .testTarget(name: "HangarStoreTests", dependencies: ["HangarStore", "HangarCore"]),
+        .testTarget(name: "HangarSandboxTests", dependencies: ["HangarSandbox", "HangarCore"]),
+        .testTarget(
+            name: "HangarSupervisorTests",
+            dependencies: ["HangarSupervisor", "HangarSandbox", "HangarCore"]
+        ),
         .testTarget(name: "HangarGatewayTests", dependencies: ["HangarGateway", "HangarUpstream", "HangarCore"]),
         .testTarget(
             name: "InteropTests",

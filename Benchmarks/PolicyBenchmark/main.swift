@@ -1,0 +1,1 @@
+print("PolicyBenchmark: nothing measured yet")

@@ -1,0 +1,1 @@
+// HangarPolicy: the checks every tool call passes.

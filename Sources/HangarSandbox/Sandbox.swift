@@ -1,0 +1,1 @@
+// HangarSandbox: the isolation layers a hosted server runs in.

@@ -1,0 +1,1 @@
+// HangarStore: everything Hangar keeps across restarts, behind protocols.

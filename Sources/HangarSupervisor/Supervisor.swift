@@ -1,0 +1,1 @@
+// HangarSupervisor: hosted workloads and their lifecycle.
