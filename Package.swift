@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "HangarSandbox",
             dependencies: [
-                "HangarCore", "CHangarSystem",
+                "HangarCore", "CHangarSystem", "HangarTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

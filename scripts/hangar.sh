@@ -6,6 +6,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+bash scripts/setup-system.sh
 if [[ ! -x .build/release/hangar ]] || [[ -n $(find Sources Package.swift -newer .build/release/hangar -print -quit 2>/dev/null) ]]; then
   echo "hangar: building (release)..." >&2
   swift build -c release --product hangar >&2

@@ -5,6 +5,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+bash scripts/setup-system.sh
 bash scripts/setup-peers.sh
 swift build --build-tests
 swift test --skip-build "$@"
