@@ -115,8 +115,9 @@ let package = Package(
             name: "hangar",
             dependencies: [
                 "HangarCore", "HangarGateway", "HangarServer", "HangarUpstream",
-                "HangarPolicy", "HangarStore",
+                "HangarPolicy", "HangarStore", "HangarTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -147,7 +148,12 @@ let package = Package(
         .testTarget(name: "HangarTransportTests", dependencies: ["HangarTransport", "HangarCore"]),
         .testTarget(
             name: "HangarPolicyTests",
-            dependencies: ["HangarPolicy", "HangarStore", "HangarCore"],
+            dependencies: [
+                "HangarPolicy", "HangarStore", "HangarCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             exclude: ["JSONSchemaTestSuite"]
         ),
         .testTarget(name: "HangarStoreTests", dependencies: ["HangarStore", "HangarCore"]),

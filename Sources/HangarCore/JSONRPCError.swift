@@ -49,6 +49,8 @@ public struct JSONRPCError: Error, Sendable, Hashable, CustomStringConvertible {
         case upstreamTimeout = -31802
         /// A limit (size, depth, batch, concurrency) was exceeded.
         case limitExceeded = -31803
+        /// The caller is authenticated but may not do this (a denied tool, a missing role).
+        case forbidden = -31804
     }
 
     public static func parse(_ e: JSONParseError) -> JSONRPCError {

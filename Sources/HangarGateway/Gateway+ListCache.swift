@@ -9,7 +9,8 @@ extension Gateway {
     public func listResponse(_ request: JSONRPCMessage.Request, context: RequestContext) async -> [UInt8]? {
         guard Self.listMethods.contains(request.method) else { return nil }
         if context.era == .modern, (try? Self.checkModernMeta(request.params)) == nil { return nil }
-        let key = ListCacheKey(era: context.era, method: request.method, cursor: request.params?["cursor"]?.stringValue)
+        let view = request.method == MCPMethod.toolsList ? policy.config.permissions.view(of: context.identity) : "all"
+        let key = ListCacheKey(era: context.era, method: request.method, cursor: request.params?["cursor"]?.stringValue, view: view)
         if let cached = cachedList(key) { return Self.envelope(id: request.id, result: cached) }
         let generation = catalogGeneration
         let response = await handle(request, context: context)
@@ -48,4 +49,6 @@ struct ListCacheKey: Hashable, Sendable {
     var era: ProtocolEra
     var method: String
     var cursor: String?
+    /// Which tools the caller may see (`Permissions.view(of:)`).
+    var view: String
 }

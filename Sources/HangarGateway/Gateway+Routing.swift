@@ -1,4 +1,5 @@
 import HangarCore
+import HangarPolicy
 import HangarUpstream
 
 extension Gateway {
@@ -32,6 +33,8 @@ extension Gateway {
         } catch let error as JSONRPCError {
             outcome = .failure(error)
         } catch let error as UpstreamError {
+            outcome = .failure(error.rpcError)
+        } catch let error as PolicyError {
             outcome = .failure(error.rpcError)
         } catch {
             outcome = .failure(JSONRPCError(.internalError, "Internal error"))
@@ -83,7 +86,11 @@ extension Gateway {
         case MCPMethod.ping:
             return [:]
         case MCPMethod.toolsList:
-            return try page(catalog.tools.map(\.definition), key: "tools", params: params)
+            let permissions = policy.config.permissions
+            let identity = context.identity
+            let visible = permissions.view(of: identity) == "all" ? catalog.tools
+                : catalog.tools.filter { permissions.allows(identity, server: $0.server, tool: $0.exposedName) }
+            return try page(visible.map(\.definition), key: "tools", params: params)
         case MCPMethod.promptsList:
             return try page(catalog.prompts.map(\.definition), key: "prompts", params: params)
         case MCPMethod.resourcesList:
@@ -91,9 +98,7 @@ extension Gateway {
         case MCPMethod.resourceTemplatesList:
             return try page(catalog.resourceTemplates.map(\.definition), key: "resourceTemplates", params: params)
         case MCPMethod.toolsCall:
-            let name = try Self.requiredString(params, "name")
-            guard let entry = catalog.tool(named: name) else { throw JSONRPCError.invalidParams("Unknown tool: \(name)") }
-            return try await forward(request.method, params: params, renamed: entry.originalName, to: entry.server, context: context)
+            return try await callTool(params, context: context)
         case MCPMethod.promptsGet:
             let name = try Self.requiredString(params, "name")
             guard let entry = catalog.prompt(named: name) else { throw JSONRPCError.invalidParams("Unknown prompt: \(name)") }
@@ -154,7 +159,7 @@ extension Gateway {
     }
 
     /// Sends a request to its upstream under the original name, passing progress back to the client.
-    private func forward(_ method: String, params: JSONValue?, renamed original: String?, to server: String,
+    func forward(_ method: String, params: JSONValue?, renamed original: String?, to server: String,
                          context: RequestContext) async throws -> JSONValue {
         guard let upstream = pool.upstream(named: server) else { throw JSONRPCError(.internalError, "no upstream '\(server)'") }
         var params = params ?? [:]

@@ -1,4 +1,5 @@
 import HangarCore
+import HangarPolicy
 import HangarUpstream
 import Logging
 import Synchronization
@@ -8,12 +9,15 @@ import Synchronization
 public final class Gateway: Sendable {
     public let config: GatewayConfig
     public let pool: UpstreamPool
+    /// The checks every call passes: identity, permission, rate limit, schemas, redaction, audit.
+    public let policy: PolicyPlane
     let logger: Logger
     public static let serverInfo: JSONValue = ["name": "hangar", "title": "Hangar MCP gateway", "version": "0.1.0"]
 
     private enum Work: Sendable {
         case upstream(String, UpstreamEvent)
         case refreshAll(CheckedContinuation<Void, Never>)
+        case refreshTools(String, CheckedContinuation<Void, Never>)
     }
     private let work: AsyncStream<Work>
     private let workInput: AsyncStream<Work>.Continuation
@@ -29,12 +33,20 @@ public final class Gateway: Sendable {
     }
     private let state = Mutex(State())
 
-    public init(config: GatewayConfig, logger: Logger) {
+    public init(config: GatewayConfig, policy: PolicyPlane? = nil, logger: Logger) {
         self.config = config
         self.logger = logger
+        let policy = policy ?? PolicyPlane(config: config.policy)
+        self.policy = policy
         (work, workInput) = AsyncStream.makeStream(of: Work.self)
         let input = workInput
-        pool = UpstreamPool(configs: config.servers, logger: logger) { server, event in
+        var servers = config.servers
+        for i in servers.indices {
+            let name = servers[i].name
+            servers[i].resolve = { text in try policy.resolveSecrets(text, for: name) }
+            servers[i].scrub = { text in policy.redactor.redact(text) }
+        }
+        pool = UpstreamPool(configs: servers, logger: logger) { server, event in
             input.yield(.upstream(server, event))
         }
     }
@@ -56,6 +68,7 @@ public final class Gateway: Sendable {
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.pool.run() }
+            group.addTask { await self.policy.run(logger: self.logger) }
             group.addTask {
                 for await item in self.work {
                     await self.process(item)
@@ -75,7 +88,14 @@ public final class Gateway: Sendable {
     public func waitUntilReady(timeout: Duration) async {
         _ = await withTimeout(timeout) { await self.pool.waitForFirstAttempts() }
         await withCheckedContinuation { continuation in
-            workInput.yield(.refreshAll(continuation))
+            if case .terminated = workInput.yield(.refreshAll(continuation)) { continuation.resume() }
+        }
+    }
+
+    /// Re-lists one server's tools now and waits until the catalog reflects them.
+    func refreshNow(_ upstream: Upstream) async {
+        await withCheckedContinuation { continuation in
+            if case .terminated = workInput.yield(.refreshTools(upstream.name, continuation)) { continuation.resume() }
         }
     }
 
@@ -86,6 +106,11 @@ public final class Gateway: Sendable {
         case .refreshAll(let continuation):
             for upstream in pool.upstreams where upstream.status.state == .ready {
                 await refresh(upstream, kinds: [.tools, .prompts, .resources])
+            }
+            continuation.resume()
+        case .refreshTools(let server, let continuation):
+            if let upstream = pool.upstream(named: server), upstream.status.state == .ready {
+                await refresh(upstream, kinds: [.tools])
             }
             continuation.resume()
         case .upstream(let server, let event):
@@ -114,7 +139,9 @@ public final class Gateway: Sendable {
                 return nil
             }
         }
-        if kinds.contains(.tools), let tools = await list(MCPMethod.toolsList, "tools", capability: "tools") { snapshot.tools = tools }
+        if kinds.contains(.tools), let tools = await list(MCPMethod.toolsList, "tools", capability: "tools") {
+            snapshot.tools = await pinned(tools, server: upstream.name)
+        }
         if kinds.contains(.prompts), let prompts = await list(MCPMethod.promptsList, "prompts", capability: "prompts") { snapshot.prompts = prompts }
         if kinds.contains(.resources) {
             if let r = await list(MCPMethod.resourcesList, "resources", capability: "resources") { snapshot.resources = r }

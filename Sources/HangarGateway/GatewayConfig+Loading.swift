@@ -35,6 +35,7 @@ extension GatewayConfig {
             guard case .object(let g) = gateway else { throw ConfigError("\"gateway\" must be an object") }
             try config.applyGateway(g)
         }
+        if let policy = top["policy"] { config.policy = try PolicyConfig.parse(policy) }
         let serversValue = top["mcpServers"] ?? top["servers"] ?? [:]
         guard case .object(let servers) = serversValue else { throw ConfigError("\"mcpServers\" must be an object of NAME: server") }
         let defaultTimeout = config.requestTimeout

@@ -23,6 +23,8 @@ public struct GatewayConfig: Sendable {
     public var requestTimeout: Duration = .seconds(60)
     /// How long `serve` waits for upstreams' first connection before it starts listening.
     public var startupWait: Duration
+    /// Authentication, permissions, rate limits and call checks.
+    public var policy = PolicyConfig()
 
     public init(servers: [UpstreamConfig] = [], naming: NamingPolicy = NamingPolicy(), host: String = "127.0.0.1", port: Int = 8700,
                 dataDirectory: String = GatewayConfig.defaultDataDirectory, limits: JSONLimits = .default, allowedOrigins: [String] = [],

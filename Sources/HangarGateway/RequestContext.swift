@@ -1,4 +1,5 @@
 import HangarCore
+import HangarPolicy
 
 /// The downstream side of one request: which era and version the client speaks, and where
 /// notifications related to the request (progress, log messages) go.
@@ -7,10 +8,14 @@ public struct RequestContext: Sendable {
     public var protocolVersion: String
     /// Sends a notification to the client on this request's channel; nil when there is none.
     public var notify: (@Sendable (JSONRPCMessage.Notification) -> Void)?
+    /// Who is asking, as authentication established.
+    public var identity: Identity
 
-    public init(era: ProtocolEra, protocolVersion: String, notify: (@Sendable (JSONRPCMessage.Notification) -> Void)? = nil) {
+    public init(era: ProtocolEra, protocolVersion: String, identity: Identity = .localAdmin,
+                notify: (@Sendable (JSONRPCMessage.Notification) -> Void)? = nil) {
         self.era = era
         self.protocolVersion = protocolVersion
+        self.identity = identity
         self.notify = notify
     }
 }

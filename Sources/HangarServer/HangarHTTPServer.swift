@@ -1,11 +1,14 @@
 import HangarCore
 import HangarGateway
+import HangarPolicy
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 
-/// The daemon's HTTP face: `/mcp` (both eras), `/healthz`, `/metrics`.
+/// The daemon's HTTP face: `/mcp` (both eras), the admin API under `/api/v1`, the OAuth
+/// protected resource metadata, `/healthz`, `/metrics`. Every route but health and metadata
+/// is authenticated.
 public struct HangarHTTPServer: Sendable {
     public let gateway: Gateway
     public let metrics: ServerMetrics
@@ -22,10 +25,34 @@ public struct HangarHTTPServer: Sendable {
         let endpoint = MCPHTTPEndpoint(gateway: gateway, sessions: LegacySessions(), metrics: metrics,
                                        origins: OriginPolicy(allowed: gateway.config.allowedOrigins),
                                        limits: gateway.config.limits, logger: logger)
-        let router = Router(context: BasicRequestContext.self)
-        router.post("mcp") { request, _ in await endpoint.post(request) }
-        router.get("mcp") { request, _ in await endpoint.get(request) }
-        router.delete("mcp") { request, _ in await endpoint.delete(request) }
+        let oauth = gateway.policy.tokens?.settings
+        let metadataURL = oauth.map { Self.metadataURL(forResource: $0.audience) }
+        let auth = Authenticator(policy: gateway.policy, mode: gateway.config.policy.auth, metrics: metrics, metadataURL: metadataURL)
+        let router = Router(context: HangarRequestContext.self)
+        @Sendable func authenticated(_ handler: @escaping @Sendable (Request, Identity) async -> Response) -> @Sendable (Request, HangarRequestContext) async -> Response {
+            { request, context in
+                switch await auth.identify(request, context: context) {
+                case .identity(let identity): return await handler(request, identity)
+                case .refused(let refusal): return refusal
+                }
+            }
+        }
+        router.post("mcp", use: authenticated { request, identity in await endpoint.post(request, identity: identity) })
+        router.get("mcp", use: authenticated { request, identity in await endpoint.get(request, identity: identity) })
+        router.delete("mcp", use: authenticated { request, identity in await endpoint.delete(request, identity: identity) })
+        AdminAPI(gateway: gateway).register(on: router) { request, context in await auth.identify(request, context: context) }
+        if let oauth {
+            let metadata = JSONWriter.bytes([
+                "resource": .string(oauth.audience),
+                "authorization_servers": .array(oauth.authorizationServers.map { .string($0) }),
+                "bearer_methods_supported": ["header"],
+                "scopes_supported": .array(oauth.scopesSupported.map { .string($0) }),
+                "resource_name": "Hangar MCP gateway",
+            ])
+            let serve: @Sendable (Request, HangarRequestContext) async -> Response = { _, _ in HTTPReplies.json(.ok, metadata) }
+            router.get(".well-known/oauth-protected-resource", use: serve)
+            router.get(".well-known/oauth-protected-resource/mcp", use: serve)
+        }
         router.get("healthz") { [gateway] _, _ in
             HTTPReplies.json(.ok, JSONWriter.bytes(Self.health(gateway)))
         }
@@ -39,6 +66,16 @@ public struct HangarHTTPServer: Sendable {
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )
+    }
+
+    /// RFC 9728: the metadata of `https://host/path` lives at `https://host/.well-known/oauth-protected-resource/path`.
+    static func metadataURL(forResource resource: String) -> String {
+        guard let schemeEnd = resource.range(of: "://") else { return resource }
+        let afterScheme = resource[schemeEnd.upperBound...]
+        let slash = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+        let origin = resource[..<slash]
+        let path = afterScheme[slash...]
+        return origin + "/.well-known/oauth-protected-resource" + (path == "/" ? "" : path)
     }
 
     /// Upstream states and catalog sizes.

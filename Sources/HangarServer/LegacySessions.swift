@@ -5,14 +5,17 @@ import Synchronization
 final class LegacySession: Sendable {
     let id: String
     let version: String
+    /// The identity that opened the session; only it may use the session.
+    let identity: String
     let inFlight = InFlightRequests()
     private let streams = Mutex<[Int: AsyncStream<[UInt8]>.Continuation]>([:])
     private let nextStream = Mutex(0)
     let listenerToken = Mutex<Int?>(nil)
 
-    init(id: String, version: String) {
+    init(id: String, version: String, identity: String) {
         self.id = id
         self.version = version
+        self.identity = identity
     }
 
     /// Opens a GET stream; the returned stream ends when `close` is called.
@@ -55,12 +58,12 @@ final class LegacySessions: Sendable {
         self.maxSessions = maxSessions
     }
 
-    func create(version: String) -> LegacySession? {
+    func create(version: String, identity: String) -> LegacySession? {
         var bytes = [UInt8](repeating: 0, count: 16)
         var rng = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
         let id = bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
-        let session = LegacySession(id: id, version: version)
+        let session = LegacySession(id: id, version: version, identity: identity)
         let ok = sessions.withLock { s -> Bool in
             guard s.count < maxSessions else { return false }
             s[id] = session

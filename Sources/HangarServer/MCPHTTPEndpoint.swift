@@ -1,5 +1,6 @@
 import HangarCore
 import HangarGateway
+import HangarPolicy
 import HangarTransport
 import HTTPTypes
 import Hummingbird
@@ -31,7 +32,7 @@ struct MCPHTTPEndpoint: Sendable {
 
     // MARK: POST
 
-    func post(_ request: Request) async -> Response {
+    func post(_ request: Request, identity: Identity) async -> Response {
         if let denied = checkOrigin(request) { return denied }
         var request = request
         let body: ByteBuffer
@@ -48,8 +49,8 @@ struct MCPHTTPEndpoint: Sendable {
         let headers = request.headers
         let headerVersion = headers[HTTPReplies.versionHeader]
         if let sid = headers[HTTPReplies.sessionHeader] {
-            if let session = sessions.get(sid) {
-                return await legacy(frame, session: session, request: request)
+            if let session = sessions.get(sid), session.identity == identity.name {
+                return await legacy(frame, session: session, request: request, identity: identity)
             }
             // A 2026-07-28 request ignores session ids (spec: Earlier Streamable HTTP Revisions).
             if headerVersion.flatMap(ProtocolVersion.era(of:)) != .modern {
@@ -57,23 +58,23 @@ struct MCPHTTPEndpoint: Sendable {
             }
         }
         if case .single(.success(.request(let r))) = frame, r.method == MCPMethod.initialize {
-            return initialize(r)
+            return initialize(r, identity: identity)
         }
         let bodyVersion: String? = {
             if case .single(.success(let m)) = frame, case .request(let r) = m { return r.params?["_meta"]?[MetaKey.protocolVersion]?.stringValue }
             return nil
         }()
         if let v = headerVersion ?? bodyVersion, ProtocolVersion.era(of: v) != .legacy {
-            return await modern(frame, request: request)
+            return await modern(frame, request: request, identity: identity)
         }
         return reject("no_session", .badRequest, id: nil,
                       JSONRPCError(.invalidRequest, "Bad Request: missing Mcp-Session-Id. Send initialize first (2025 protocol versions), or send \(ProtocolVersion.modern) requests with _meta and an MCP-Protocol-Version header"))
     }
 
-    private func initialize(_ r: JSONRPCMessage.Request) -> Response {
+    private func initialize(_ r: JSONRPCMessage.Request, identity: Identity) -> Response {
         let requested = r.params?["protocolVersion"]?.stringValue
         let version = ProtocolVersion.negotiateLegacy(requested)
-        guard let session = sessions.create(version: version) else {
+        guard let session = sessions.create(version: version, identity: identity.name) else {
             return reject("sessions_full", .serviceUnavailable, id: r.id, JSONRPCError(.limitExceeded, "Too many open sessions; try again later"))
         }
         let token = gateway.addListener { [session] change in
@@ -93,11 +94,11 @@ struct MCPHTTPEndpoint: Sendable {
         return HTTPReplies.message(.ok, .response(.result(r.id, result)), extra: [HTTPReplies.sessionHeader: session.id])
     }
 
-    private func legacy(_ frame: IncomingFrame, session: LegacySession, request: Request) async -> Response {
+    private func legacy(_ frame: IncomingFrame, session: LegacySession, request: Request, identity: Identity) async -> Response {
         if let v = request.headers[HTTPReplies.versionHeader], ProtocolVersion.era(of: v) == nil {
             return reject("version", .badRequest, id: nil, JSONRPCError(.invalidRequest, "Unsupported MCP-Protocol-Version: \(v); supported: \(ProtocolVersion.supported.joined(separator: ", "))"))
         }
-        let context = RequestContext(era: .legacy, protocolVersion: session.version)
+        let context = RequestContext(era: .legacy, protocolVersion: session.version, identity: identity)
         switch frame {
         case .unreadable:
             return HTTPReplies.json(.badRequest, [])
@@ -142,7 +143,7 @@ struct MCPHTTPEndpoint: Sendable {
                 return HTTPReplies.json(.ok, listed)
             }
             let response = await session.inFlight.run(r.id) { await gateway.handle(r, context: context) }
-            return HTTPReplies.message(.ok, .response(response))
+            return HTTPReplies.answer(response, era: .legacy)
         }
     }
 
@@ -172,7 +173,7 @@ struct MCPHTTPEndpoint: Sendable {
 
     // MARK: modern
 
-    private func modern(_ frame: IncomingFrame, request: Request) async -> Response {
+    private func modern(_ frame: IncomingFrame, request: Request, identity: Identity) async -> Response {
         let r: JSONRPCMessage.Request
         switch frame {
         case .unreadable(let e):
@@ -194,7 +195,7 @@ struct MCPHTTPEndpoint: Sendable {
         }
         metrics.request("http", era: "modern")
         let version = r.params?["_meta"]?[MetaKey.protocolVersion]?.stringValue ?? ProtocolVersion.modern
-        let context = RequestContext(era: .modern, protocolVersion: version)
+        let context = RequestContext(era: .modern, protocolVersion: version, identity: identity)
         if r.method == MCPMethod.subscriptionsListen {
             return listen(r)
         }
@@ -206,7 +207,7 @@ struct MCPHTTPEndpoint: Sendable {
         }
         let response = await gateway.handle(r, context: context)
         if case .failure = response.outcome { metrics.rejected("rpc_error") }
-        return HTTPReplies.message(HTTPReplies.status(for: response), .response(response))
+        return HTTPReplies.answer(response, era: .modern)
     }
 
     /// The headers a modern request must carry, checked against its body (spec: Server Validation).
@@ -258,12 +259,12 @@ struct MCPHTTPEndpoint: Sendable {
 
     // MARK: GET and DELETE
 
-    func get(_ request: Request) async -> Response {
+    func get(_ request: Request, identity: Identity) async -> Response {
         if let denied = checkOrigin(request) { return denied }
         guard let sid = request.headers[HTTPReplies.sessionHeader] else {
             return Response(status: .methodNotAllowed, headers: [.allow: "POST"])
         }
-        guard let session = sessions.get(sid) else {
+        guard let session = sessions.get(sid), session.identity == identity.name else {
             return reject("unknown_session", .notFound, id: nil, JSONRPCError(.invalidRequest, "Session not found"))
         }
         let (key, stream) = session.openStream()
@@ -277,12 +278,12 @@ struct MCPHTTPEndpoint: Sendable {
         }
     }
 
-    func delete(_ request: Request) async -> Response {
+    func delete(_ request: Request, identity: Identity) async -> Response {
         if let denied = checkOrigin(request) { return denied }
         guard let sid = request.headers[HTTPReplies.sessionHeader] else {
             return Response(status: .methodNotAllowed, headers: [.allow: "POST"])
         }
-        guard let session = sessions.remove(sid) else {
+        guard sessions.get(sid)?.identity == identity.name, let session = sessions.remove(sid) else {
             return reject("unknown_session", .notFound, id: nil, JSONRPCError(.invalidRequest, "Session not found"))
         }
         if let token = session.listenerToken.withLock({ $0 }) { gateway.removeListener(token) }

@@ -59,7 +59,7 @@ public final class StdioDownstream: Sendable {
             if s.era == nil { s.era = .modern }  // as for any first message but initialize
             return (s.era!, s.legacyVersion)
         }
-        return RequestContext(era: era, protocolVersion: era == .legacy ? version : ProtocolVersion.modern)
+        return RequestContext(era: era, protocolVersion: era == .legacy ? version : ProtocolVersion.modern, identity: gateway.config.policy.stdioIdentity)
     }
 
     private func send(_ channel: LineChannel, _ message: JSONRPCMessage) {
@@ -126,13 +126,13 @@ public final class StdioDownstream: Sendable {
                     metrics.rejected("invalid")
                     return .error(r.id, JSONRPCError(.invalidRequest, "Invalid request: initialize must be the first message of the connection"))
                 }
-                context = RequestContext(era: .legacy, protocolVersion: version)
+                context = RequestContext(era: .legacy, protocolVersion: version, identity: gateway.config.policy.stdioIdentity)
             } else {
                 let (era, version) = state.withLock { s -> (ProtocolEra, String) in
                     if s.era == nil { s.era = .modern }
                     return (s.era!, s.legacyVersion)
                 }
-                context = RequestContext(era: era, protocolVersion: era == .legacy ? version : ProtocolVersion.modern)
+                context = RequestContext(era: era, protocolVersion: era == .legacy ? version : ProtocolVersion.modern, identity: gateway.config.policy.stdioIdentity)
                 if era == .modern, r.method == MCPMethod.subscriptionsListen {
                     return listen(r, channel: channel)
                 }

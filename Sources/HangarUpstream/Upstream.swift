@@ -107,11 +107,21 @@ public final class Upstream: Sendable {
 
     private func connect() async throws -> any UpstreamSession {
         let events: @Sendable (UpstreamEvent) -> Void = { [name, onEvent] event in onEvent(name, event) }
-        switch config.transport {
+        let transport: UpstreamConfig.Transport
+        do {
+            transport = try config.resolvedTransport()
+        } catch {
+            throw UpstreamError(.unavailable, server: name, detail: "\(error)")
+        }
+        switch transport {
         case .stdio(let spec):
+            let scrub = config.scrub
             return try await StdioUpstreamSession.start(
                 server: name, spec: spec, connectTimeout: config.connectTimeout, logger: logger,
-                stderr: { [logger] line in logger.debug("stderr: \(String(buffer: line))") },
+                stderr: { [logger] line in
+                    let text = String(buffer: line)
+                    logger.debug("stderr: \(scrub?(text) ?? text)")
+                },
                 onEvent: events)
         case .http(let url, let headers):
             return try await HTTPUpstreamSession.start(server: name, url: url, headers: headers,

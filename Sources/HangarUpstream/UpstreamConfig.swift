@@ -20,6 +20,24 @@ public struct UpstreamConfig: Sendable {
     public var connectTimeout: Duration
     /// Exponential restart delays after a crash.
     public var backoff: Backoff
+    /// Resolves references (`${secret:NAME}`) in env values, arguments and headers at each
+    /// launch or connection; never applied to what is stored or logged.
+    public var resolve: (@Sendable (String) throws -> String)?
+    /// Applied to the server's stderr lines before they are logged (secret redaction).
+    public var scrub: (@Sendable (String) -> String)?
+
+    /// The transport with every reference resolved.
+    public func resolvedTransport() throws -> Transport {
+        guard let resolve else { return transport }
+        switch transport {
+        case .stdio(var spec):
+            spec.arguments = try spec.arguments.map(resolve)
+            for (k, v) in spec.environment where v.contains("${") { spec.environment[k] = try resolve(v) }
+            return .stdio(spec)
+        case .http(let url, let headers):
+            return .http(url: url, headers: try headers.map { ($0.0, try resolve($0.1)) })
+        }
+    }
 
     public init(name: String, transport: Transport, requestTimeout: Duration = .seconds(60),
                 connectTimeout: Duration = .seconds(30), backoff: Backoff = Backoff()) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HangarGateway
+import HangarPolicy
 import HangarServer
 import Hummingbird
 
@@ -18,15 +19,28 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Where Hangar keeps its state (default ~/.hangar or HANGAR_DATA_DIR).")
     var dataDir: String?
 
+    @Option(help: "local: loopback clients without credentials act as the local admin (loopback addresses only); required: every request needs an API key or token.")
+    var auth: PolicyConfig.AuthMode?
+
     func run() async throws {
         var config = try options.loadConfig()
         if let host { config.host = host }
         if let port { config.port = port }
         if let dataDir { config.dataDirectory = dataDir }
-        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        if let auth { config.policy.auth = auth }
+        if config.policy.auth == .local, !Self.isLoopback(config.host) {
+            throw ValidationError("--auth local lets unauthenticated clients in as admin, so it only works on a loopback address; \(config.host) is not one. Use --auth required (and create keys with `hangar keys create`), or listen on 127.0.0.1")
+        }
         let logger = options.makeLogger()
-        let gateway = Gateway(config: config, logger: logger)
+        let policy = try await openPolicy(config)
+        if config.policy.auth == .required, let keyring = policy.keyring,
+           try await !keyring.list().contains(where: { $0.role == "admin" && $0.revokedMs == nil }) {
+            // Under --auth required nobody could create the first key: make it, and show it once.
+            let (record, key) = try await keyring.create(name: "first admin", role: .admin)
+            policy.record(AuditEntry(identity: "hangar", action: "admin.keys.create", target: record.id, outcome: "ok", detail: "first admin key"))
+            FileHandle.standardOutput.write(Data("hangar: created the first admin key (shown only now; keep it, e.g. export HANGAR_KEY=...): \(key)\n".utf8))
+        }
+        let gateway = Gateway(config: config, policy: policy, logger: logger)
         let server = HangarHTTPServer(gateway: gateway, logger: logger)
         let startupWait = config.startupWait
         let (host, port) = (config.host, config.port)
@@ -39,4 +53,10 @@ struct Serve: AsyncParsableCommand {
             try await app.runService()
         }
     }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 }
+
+extension PolicyConfig.AuthMode: ExpressibleByArgument {}

@@ -10,7 +10,8 @@ struct Stdio: AsyncParsableCommand {
     func run() async throws {
         let config = try options.loadConfig()
         let logger = options.makeLogger(default: .warning)
-        let gateway = Gateway(config: config, logger: logger)
+        let policy = try await openPolicy(config)
+        let gateway = Gateway(config: config, policy: policy, logger: logger)
         let downstream = StdioDownstream(gateway: gateway, logger: logger)
         try await withGateway(gateway) {
             await gateway.waitUntilReady(timeout: config.startupWait)

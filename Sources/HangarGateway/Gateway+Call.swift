@@ -1,0 +1,74 @@
+import HangarCore
+import HangarPolicy
+import HangarUpstream
+
+extension Gateway {
+    /// tools/call through the policy plane: authorize, rate-limit, check sizes and the input
+    /// schema, forward, check the output schema and size, redact, audit.
+    func callTool(_ params: JSONValue?, context: RequestContext) async throws -> JSONValue {
+        let started = ContinuousClock.now
+        let identity = context.identity
+        let name = try Self.requiredString(params, "name")
+        let arguments = params?["arguments"]
+        if let arguments, arguments.objectValue == nil, arguments != .null {
+            throw JSONRPCError.invalidParams("\"arguments\" must be an object")
+        }
+        let argumentsHash = policy.audit == nil ? "" : AuditLog.argumentsHash(arguments)
+        func audit(_ outcome: String, _ detail: String = "") {
+            let elapsed = ContinuousClock.now - started
+            let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            policy.record(AuditEntry(identity: identity.name, action: MCPMethod.toolsCall, target: name, outcome: outcome,
+                                     latencyMicros: micros, argumentsHash: argumentsHash, detail: detail))
+        }
+        let permissions = policy.config.permissions
+        guard let entry = catalog.tool(named: name) else {
+            audit("error", "unknown tool")
+            throw JSONRPCError.invalidParams("Unknown tool: \(name)")
+        }
+        guard permissions.allows(identity, server: entry.server, tool: name) else {
+            audit("denied")
+            throw PolicyError(.forbidden, "\(identity.name) may not call \(name)").rpcError
+        }
+        let permit: RateLimiter.Permit
+        do {
+            permit = try policy.limiter.acquire(identity: identity.name, server: entry.server, tool: name)
+        } catch {
+            audit("limited", error.message)
+            throw error
+        }
+        defer { permit.release() }
+        if let arguments {
+            let size = JSONWriter.bytes(arguments).count
+            if size > policy.config.maxArgumentBytes {
+                audit("invalid", "arguments of \(size) bytes")
+                throw PolicyError(.tooLarge, "The arguments of \(name) are \(size) bytes; the limit is \(policy.config.maxArgumentBytes)").rpcError
+            }
+        }
+        if let problem = inputProblem(entry, arguments: arguments) {
+            audit("invalid", problem)
+            // 2025-11-25 and later: input validation failures are tool execution errors, so the model can correct them.
+            return ["content": [["type": "text", "text": .string("Invalid arguments for \(name): \(problem)")]], "isError": true]
+        }
+        var result: JSONValue
+        do {
+            result = try await forward(MCPMethod.toolsCall, params: params, renamed: entry.originalName, to: entry.server, context: context)
+        } catch let error as UpstreamError {
+            let rpc = error.rpcError
+            let redacted = JSONRPCError(code: rpc.code, message: policy.redactor.redact(rpc.message), data: rpc.data.map { policy.redactor.redact($0) ?? $0 })
+            audit("error", redacted.message)
+            throw redacted
+        }
+        if let problem = outputProblem(entry, result: result) {
+            audit("error", problem)
+            throw JSONRPCError(.internalError, "The result of \(name) does not match its outputSchema: \(problem)")
+        }
+        let size = JSONWriter.bytes(result).count
+        if size > policy.config.maxResultBytes {
+            audit("error", "result of \(size) bytes")
+            throw PolicyError(.tooLarge, "The result of \(name) is \(size) bytes; the limit is \(policy.config.maxResultBytes)").rpcError
+        }
+        if let redacted = policy.redactor.redact(result) { result = redacted }
+        audit(result["isError"]?.boolValue == true ? "error" : "ok")
+        return result
+    }
+}

@@ -1,0 +1,218 @@
+import Crypto
+import HangarCore
+import HangarStore
+import Synchronization
+
+/// What happened, as the caller knows it; the log adds the sequence number and the chain.
+public struct AuditEntry: Sendable, Hashable {
+    public var atMs: Int64
+    public var identity: String
+    public var action: String
+    public var target: String
+    public var outcome: String
+    public var latencyMicros: Int64
+    public var argumentsHash: String
+    public var detail: String
+
+    public init(atMs: Int64 = WallClock.milliseconds(), identity: String, action: String, target: String, outcome: String,
+                latencyMicros: Int64 = 0, argumentsHash: String = "", detail: String = "") {
+        self.atMs = atMs
+        self.identity = identity
+        self.action = action
+        self.target = target
+        self.outcome = outcome
+        self.latencyMicros = latencyMicros
+        self.argumentsHash = argumentsHash
+        self.detail = detail
+    }
+}
+
+/// The result of checking the chain.
+public struct AuditVerification: Sendable, Hashable {
+    public var checked: Int
+    /// The first record that does not check out, and why; nil when the chain is intact.
+    public var brokenAt: Int64?
+    public var problem: String?
+    public var isIntact: Bool { brokenAt == nil }
+}
+
+/// The append-only audit log. Recording is a non-blocking append to memory; `run()` writes
+/// batches to the store, each record chained to the previous one by SHA-256, so an edited,
+/// inserted or deleted record breaks `verify()`. The newest (sequence, hash) is kept as the
+/// head, so a deleted tail shows too.
+public final class AuditLog: Sendable {
+    static let headSetting = "audit.head"
+    static let genesis = String(repeating: "0", count: 64)
+
+    private let store: any AuditStore & SettingsStore
+    private let pending = Mutex<[AuditEntry]>([])
+    private let writer: Writer
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakeups: AsyncStream<Void>
+    /// Entries are written when this many are pending, or every `interval`.
+    let batchSize = 256
+    let interval: Duration
+
+    private actor Writer {
+        var lastSeq: Int64
+        var lastHash: String
+        init(lastSeq: Int64, lastHash: String) {
+            self.lastSeq = lastSeq
+            self.lastHash = lastHash
+        }
+
+        func write(_ entries: [AuditEntry], to store: any AuditStore & SettingsStore) async throws(StoreError) {
+            guard !entries.isEmpty else { return }
+            do {
+                try await append(entries, to: store)
+            } catch where error.code == .conflict {
+                // Another process (a `hangar stdio` beside the daemon) appended meanwhile: continue its chain.
+                let last = try await store.lastAudit()
+                lastSeq = last?.seq ?? 0
+                lastHash = last?.hash ?? AuditLog.genesis
+                try await append(entries, to: store)
+            }
+        }
+
+        private func append(_ entries: [AuditEntry], to store: any AuditStore & SettingsStore) async throws(StoreError) {
+            var seq = lastSeq, prev = lastHash
+            var records: [AuditRecord] = []
+            records.reserveCapacity(entries.count)
+            for e in entries {
+                seq += 1
+                var r = AuditRecord(seq: seq, atMs: e.atMs, identity: e.identity, action: e.action, target: e.target,
+                                    outcome: e.outcome, latencyMicros: e.latencyMicros, argumentsHash: e.argumentsHash,
+                                    detail: e.detail, prevHash: prev, hash: "")
+                r.hash = AuditLog.chainHash(r)
+                prev = r.hash
+                records.append(r)
+            }
+            try await store.appendAudit(records)
+            try await store.setSetting(AuditLog.headSetting, "\(seq):\(prev)")
+            lastSeq = seq
+            lastHash = prev
+        }
+    }
+
+    private init(store: any AuditStore & SettingsStore, last: AuditRecord?, interval: Duration) {
+        self.store = store
+        self.interval = interval
+        writer = Writer(lastSeq: last?.seq ?? 0, lastHash: last?.hash ?? Self.genesis)
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public static func open(store: any AuditStore & SettingsStore, interval: Duration = .milliseconds(50)) async throws(StoreError) -> AuditLog {
+        AuditLog(store: store, last: try await store.lastAudit(), interval: interval)
+    }
+
+    /// Queues an entry; it reaches the store within `interval` (or at `flush()`).
+    public func record(_ entry: AuditEntry) {
+        let count = pending.withLock { p in
+            p.append(entry)
+            return p.count
+        }
+        if count == batchSize { wake.yield() }
+    }
+
+    /// Writes everything queued so far.
+    public func flush() async throws(StoreError) {
+        let batch = pending.withLock { p in
+            defer { p = [] }
+            return p
+        }
+        try await writer.write(batch, to: store)
+    }
+
+    /// Writes batches until cancelled, then writes what is left.
+    public func run(onError: @Sendable (StoreError) -> Void = { _ in }) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wake, interval] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    wake.yield()
+                }
+            }
+            for await _ in wakeups {
+                if Task.isCancelled { break }
+                do throws(StoreError) { try await flush() } catch { onError(error) }
+            }
+            group.cancelAll()
+        }
+        do throws(StoreError) { try await flush() } catch { onError(error) }
+    }
+
+    /// Records matching `query`, newest first (queued entries are written first).
+    public func query(_ query: AuditQuery) async throws(StoreError) -> [AuditRecord] {
+        try await flush()
+        return try await store.auditRecords(query)
+    }
+
+    /// Walks the whole chain: every hash recomputed, every link and sequence number checked,
+    /// and the last record compared with the recorded head.
+    public func verify() async throws(StoreError) -> AuditVerification {
+        try await flush()
+        var checked = 0
+        var expectedSeq: Int64 = 1
+        var prev = Self.genesis
+        while true {
+            let page = try await store.auditChain(after: expectedSeq - 1, limit: 1000)
+            if page.isEmpty { break }
+            for r in page {
+                if r.seq != expectedSeq {
+                    return AuditVerification(checked: checked, brokenAt: expectedSeq, problem: "record \(expectedSeq) is missing")
+                }
+                if r.prevHash != prev {
+                    return AuditVerification(checked: checked, brokenAt: r.seq, problem: "record \(r.seq) does not follow record \(r.seq - 1)")
+                }
+                if Self.chainHash(r) != r.hash {
+                    return AuditVerification(checked: checked, brokenAt: r.seq, problem: "record \(r.seq) was altered")
+                }
+                prev = r.hash
+                expectedSeq += 1
+                checked += 1
+            }
+        }
+        if let head = try await store.setting(Self.headSetting), let colon = head.firstIndex(of: ":"),
+           let headSeq = Int64(head[..<colon]) {
+            if headSeq >= expectedSeq {
+                return AuditVerification(checked: checked, brokenAt: expectedSeq, problem: "records \(expectedSeq)…\(headSeq) were deleted")
+            }
+            let headHash = String(head[head.index(after: colon)...])
+            if headSeq == expectedSeq - 1, headSeq > 0, headHash != prev {
+                return AuditVerification(checked: checked, brokenAt: headSeq, problem: "record \(headSeq) was replaced")
+            }
+        }
+        return AuditVerification(checked: checked, brokenAt: nil, problem: nil)
+    }
+
+    /// SHA-256 over every field but the hash, each length-prefixed so fields cannot run together.
+    static func chainHash(_ r: AuditRecord) -> String {
+        var h = SHA256()
+        for field in [String(r.seq), String(r.atMs), r.identity, r.action, r.target, r.outcome, String(r.latencyMicros),
+                      r.argumentsHash, r.detail, r.prevHash] {
+            let bytes = Array(field.utf8)
+            h.update(data: Array("\(bytes.count):".utf8))
+            h.update(data: bytes)
+        }
+        return h.finalize().hexString
+    }
+
+    /// Hex SHA-256 of the canonical form of `arguments` (object keys sorted), "" for none.
+    public static func argumentsHash(_ arguments: JSONValue?) -> String {
+        guard let arguments else { return "" }
+        return SHA256.hash(data: JSONWriter.bytes(canonical(arguments))).hexString
+    }
+
+    static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let o):
+            var sorted = JSONObject()
+            for key in o.keys.sorted() { sorted[key] = canonical(o[key]!) }
+            return .object(sorted)
+        case .array(let a):
+            return .array(a.map(canonical))
+        default:
+            return value
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// HangarPolicy: the checks every tool call passes.

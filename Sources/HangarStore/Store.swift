@@ -1,1 +1,0 @@
-// HangarStore: everything Hangar keeps across restarts, behind protocols.

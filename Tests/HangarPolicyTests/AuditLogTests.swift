@@ -1,0 +1,61 @@
+import Foundation
+import HangarCore
+import HangarPolicy
+import HangarStore
+import Testing
+
+@Suite struct AuditLogTests {
+    static func filled(_ count: Int) async throws -> (SQLiteStore, AuditLog, String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-audit-\(UUID().uuidString)").path
+        let store = try SQLiteStore(directory: dir)
+        let log = try await AuditLog.open(store: store)
+        for i in 0..<count {
+            log.record(AuditEntry(identity: "key:k\(i % 3)", action: "tools/call", target: "t\(i % 2)", outcome: i == 2 ? "denied" : "ok",
+                                  latencyMicros: Int64(i), argumentsHash: AuditLog.argumentsHash(["i": .int(Int64(i))])))
+        }
+        try await log.flush()
+        return (store, log, dir + "/hangar.sqlite")
+    }
+
+    @Test func recordsAreChainedQueryableAndVerify() async throws {
+        let (_, log, _) = try await Self.filled(5)
+        #expect(try await log.query(AuditQuery(identity: "key:k0")).map(\.seq) == [4, 1])
+        #expect(try await log.query(AuditQuery(outcome: "denied")).map(\.target) == ["t0"])
+        let v = try await log.verify()
+        #expect(v.isIntact && v.checked == 5)
+    }
+
+    @Test func theArgumentsHashIgnoresKeyOrderAndNeverHoldsValues() {
+        let a = AuditLog.argumentsHash(["x": 1, "y": "secret"])
+        #expect(a == AuditLog.argumentsHash(["y": "secret", "x": 1]))
+        #expect(a.count == 64 && !a.contains("secret"))
+        #expect(a != AuditLog.argumentsHash(["x": 2, "y": "secret"]))
+    }
+
+    /// An attacker with the database file edits, deletes or appends records by hand
+    /// (dropping the append-only triggers first); verify names the first bad record.
+    @Test(arguments: [
+        ("UPDATE audit SET outcome = 'ok' WHERE seq = 3", Int64(3)),
+        ("DELETE FROM audit WHERE seq = 2", Int64(2)),
+        ("DELETE FROM audit WHERE seq = 5", Int64(5)),
+        ("UPDATE audit SET hash = 'x' || hash WHERE seq = 4", Int64(4)),
+    ])
+    func tamperingIsDetected(_ sql: String, _ brokenAt: Int64) async throws {
+        let (_, _, path) = try await Self.filled(5)
+        try Self.sqlite(path, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; \(sql);")
+        let reopened = try await AuditLog.open(store: try SQLiteStore(path: path))
+        let v = try await reopened.verify()
+        #expect(!v.isIntact)
+        #expect(v.brokenAt == brokenAt, "\(v.problem ?? "")")
+    }
+
+    @Test func theStoreRefusesEditsWhileTheTriggersStand() async throws {
+        let (_, _, path) = try await Self.filled(2)
+        #expect(throws: (any Error).self) { try Self.sqlite(path, "UPDATE audit SET outcome = 'ok' WHERE seq = 1;") }
+    }
+
+    /// Runs SQL with the sqlite3 library directly, as someone with the file would.
+    static func sqlite(_ path: String, _ sql: String) throws {
+        try RawSQLite.execute(path: path, sql: sql)
+    }
+}
