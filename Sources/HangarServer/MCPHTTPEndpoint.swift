@@ -30,6 +30,19 @@ struct MCPHTTPEndpoint: Sendable {
         return nil
     }
 
+    /// The HTTP answer to a handled request; refusals are counted by reason.
+    private func answer(_ response: JSONRPCMessage.Response, era: ProtocolEra) -> Response {
+        if case .failure(let e) = response.outcome {
+            switch e.data?["reason"]?.stringValue {
+            case "rate_limited": metrics.rejected("rate_limited")
+            case "forbidden": metrics.rejected("forbidden")
+            case "too_large": metrics.rejected("too_large")
+            default: if era == .modern { metrics.rejected("rpc_error") }
+            }
+        }
+        return HTTPReplies.answer(response, era: era)
+    }
+
     // MARK: POST
 
     func post(_ request: Request, identity: Identity) async -> Response {
@@ -143,7 +156,7 @@ struct MCPHTTPEndpoint: Sendable {
                 return HTTPReplies.json(.ok, listed)
             }
             let response = await session.inFlight.run(r.id) { await gateway.handle(r, context: context) }
-            return HTTPReplies.answer(response, era: .legacy)
+            return answer(response, era: .legacy)
         }
     }
 
@@ -206,8 +219,7 @@ struct MCPHTTPEndpoint: Sendable {
             return HTTPReplies.json(.ok, listed)
         }
         let response = await gateway.handle(r, context: context)
-        if case .failure = response.outcome { metrics.rejected("rpc_error") }
-        return HTTPReplies.answer(response, era: .modern)
+        return answer(response, era: .modern)
     }
 
     /// The headers a modern request must carry, checked against its body (spec: Server Validation).

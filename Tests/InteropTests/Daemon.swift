@@ -8,11 +8,15 @@ struct Daemon {
     let process: TestProcess
     let url: String
     let directory: String
+    /// The first admin key, printed once when the daemon starts under `--auth required`.
+    var adminKey: String?
 
-    static func start(servers: JSONValue, gateway: JSONValue = [:], extraArguments: [String] = []) async throws -> Daemon {
+    static func start(servers: JSONValue, gateway: JSONValue = [:], policy: JSONValue? = nil, extraArguments: [String] = []) async throws -> Daemon {
         let dir = try TestEnvironment.temporaryDirectory()
         let configPath = dir + "/hangar.json"
-        try TestEnvironment.write(["mcpServers": servers, "gateway": gateway], to: configPath)
+        var config: JSONObject = ["mcpServers": servers, "gateway": gateway]
+        if let policy { config["policy"] = policy }
+        try TestEnvironment.write(.object(config), to: configPath)
         let process = try await TestProcess.start(TestEnvironment.hangar,
                                                   ["serve", "--config", configPath, "--port", "0", "--data-dir", dir + "/data"] + extraArguments)
         guard let line = await process.waitForLine(timeout: .seconds(60), { $0.hasPrefix("hangar listening on ") }) else {
@@ -20,7 +24,10 @@ struct Daemon {
             await process.stop()
             throw DaemonError(message: "hangar serve did not start; stderr:\n\(err)")
         }
-        return Daemon(process: process, url: String(line.dropFirst("hangar listening on ".count)), directory: dir)
+        let marker = "created the first admin key"
+        let keyLine = process.stdoutLines.first { $0.contains(marker) }
+        let adminKey = keyLine.flatMap { $0.split(separator: " ").last.map(String.init) }
+        return Daemon(process: process, url: String(line.dropFirst("hangar listening on ".count)), directory: dir, adminKey: adminKey)
     }
 
     func stop() async {
@@ -45,6 +52,9 @@ struct Daemon {
         let (body, headers) = Self.modernRequest(id: id, method, params)
         return try await post(body, headers: headers, timeout: timeout)
     }
+
+    /// The daemon's base URL (without /mcp), for the admin API and the CLI's --url.
+    var baseURL: String { String(url.dropLast(4)) }
 
     func post(_ body: [UInt8], headers: [(String, String)] = [], timeout: Duration = .seconds(30)) async throws -> (Int, JSONValue) {
         let reply = try await client.send(.post, body: body, extraHeaders: headers, timeout: timeout)
