@@ -1,1 +1,5 @@
-print("PolicyBenchmark: nothing measured yet")
+// PolicyBenchmark: figures for the policy plane. Run with `swift run -c release PolicyBenchmark`.
+// Each section is one function; add new sections below.
+import Foundation
+
+try SchemaBench.run()
