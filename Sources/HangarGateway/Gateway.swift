@@ -11,6 +11,8 @@ public final class Gateway: Sendable {
     public let pool: UpstreamPool
     /// The checks every call passes: identity, permission, rate limit, schemas, redaction, audit.
     public let policy: PolicyPlane
+    /// Compiled schemas shared by identical tool schemas across servers and catalog versions.
+    let schemaCache = SchemaCache(capacity: 4096)
     let logger: Logger
     public static let serverInfo: JSONValue = ["name": "hangar", "title": "Hangar MCP gateway", "version": "0.1.0"]
 
@@ -29,6 +31,8 @@ public final class Gateway: Sendable {
         /// Bumped on every catalog rebuild; cached list bytes belong to one generation.
         var generation = 0
         var listCache: [ListCacheKey: [UInt8]] = [:]
+        /// Compiled tool schemas of this catalog version, by exposed name.
+        var validators: [String: ToolValidators] = [:]
         var nextListener = 0
     }
     private let state = Mutex(State())
@@ -57,6 +61,12 @@ public final class Gateway: Sendable {
     var catalogGeneration: Int { state.withLock { $0.generation } }
 
     func cachedList(_ key: ListCacheKey) -> [UInt8]? { state.withLock { $0.listCache[key] } }
+
+    func cachedValidators(_ tool: String) -> ToolValidators? { state.withLock { $0.validators[tool] } }
+
+    func storeValidators(_ tool: String, _ validators: ToolValidators) {
+        state.withLock { $0.validators[tool] = validators }
+    }
 
     func storeList(_ key: ListCacheKey, _ bytes: [UInt8], generation: Int) {
         state.withLock { s in
@@ -158,6 +168,7 @@ public final class Gateway: Sendable {
             s.catalog = ExposedCatalog(snapshots: ordered, naming: config.naming)
             s.generation += 1
             s.listCache = [:]
+            s.validators = [:]
             return s.catalog.collisions
         }
         for c in collisions { logger.warning("name collision: \(c)") }

@@ -203,6 +203,24 @@ extension Interop {
             #expect(audit.1["records"]?.arrayValue?.isEmpty == false)
         }
 
+        @Test("Arguments that fail inputSchema come back as a tool error naming the field; a result that fails outputSchema is an error")
+        func schemaValidation() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            defer { Task { await daemon.stop() } }
+            let (status, body, _) = try await Self.call(daemon, "fast__add", ["a": "one", "b": 2], key: nil)
+            #expect(status == 200)
+            #expect(body["result"]?["isError"]?.boolValue == true)
+            let text = body["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
+            #expect(text.contains("Invalid arguments for fast__add") && text.contains("/a"), "\(text)")
+            let (_, missing, _) = try await Self.call(daemon, "fast__add", ["a": 1], key: nil)
+            #expect(missing["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("b") == true)
+            #expect(try await Self.call(daemon, "fast__structured", ["value": ["count": 3]], key: nil).1["result"]?["structuredContent"] == ["count": 3])
+            let (_, bad, _) = try await Self.call(daemon, "fast__structured", ["value": ["count": "three"]], key: nil)
+            #expect(bad["error"]?["message"]?.stringValue?.contains("outputSchema") == true, "\(bad)")
+            let audit = try await Self.admin(daemon, "audit?outcome=invalid", key: nil)
+            #expect(audit.1["records"]?.arrayValue?.count == 2)
+        }
+
         @Test("A legacy session belongs to the identity that opened it")
         func sessionsAreBoundToTheirIdentity() async throws {
             let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()], policy: ["auth": "required"])

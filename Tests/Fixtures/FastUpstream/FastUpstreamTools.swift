@@ -53,6 +53,13 @@ enum FastUpstreamTools {
             return .text("added \(name)")
         }
         server.addTool(
+            name: "structured", description: "Returns `value` as its structured content, whatever it is (to test outputSchema checks).",
+            inputSchema: objectSchema(["value": [:]], required: ["value"]),
+            outputSchema: objectSchema(["count": ["type": "integer"]], required: ["count"])
+        ) { call in
+            .text("structured", structuredContent: call.arguments["value"] ?? .null)
+        }
+        server.addTool(
             name: "env", description: "Returns the value of an environment variable of the server.",
             inputSchema: objectSchema(["name": ["type": "string"]], required: ["name"])
         ) { call in
