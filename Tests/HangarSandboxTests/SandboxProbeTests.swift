@@ -12,7 +12,8 @@ struct SandboxProbeTests {
         let layers = try #require(json.objectValue?["layers"]?.objectValue)
         #expect(Set(layers.keys) == Set(SandboxLayer.allCases.map(\.rawValue)))
         for (name, value) in layers {
-            let available = try #require(value.objectValue?["available"]?.boolValue, "\(name)")
+            let flag: Bool? = value.objectValue?["available"]?.boolValue
+            let available = try #require(flag, "\(name)")
             if !available { #expect(value.objectValue?["reason"]?.stringValue?.isEmpty == false, "\(name) lacks a reason") }
         }
         for key in ["root", "bubblewrap", "userNamespaces", "setpriv", "prlimit", "cgroups", "seccomp", "networkNamespace",
