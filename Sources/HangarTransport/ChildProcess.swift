@@ -10,6 +10,46 @@ public struct ProcessSpec: Sendable, Hashable {
     /// The complete environment of the child (nothing is inherited implicitly).
     public var environment: [String: String]
     public var workingDirectory: String?
+    /// Descriptors handed to the child at chosen numbers (3 or more), open across exec.
+    public var inheritedDescriptors: [InheritedDescriptor] = []
+    /// `cgroup.procs` files the child writes its pid into before exec (it fails to start otherwise).
+    public var cgroupProcFiles: [String] = []
+    /// Resource limits set in the child before exec.
+    public var resourceLimits: [ResourceLimit] = []
+
+    /// A descriptor of the parent that the child receives as `target`.
+    public struct InheritedDescriptor: Sendable, Hashable {
+        public var source: Int32
+        public var target: Int32
+        public init(source: Int32, target: Int32) {
+            self.source = source
+            self.target = target
+        }
+    }
+
+    /// One rlimit, soft and hard set to the same value.
+    public struct ResourceLimit: Sendable, Hashable {
+        public enum Resource: Sendable, Hashable {
+            case openFiles, fileSize, coreSize, addressSpace, processes, cpuSeconds
+            /// Linux's RLIMIT_* numbers (the same on x86_64 and aarch64).
+            var rawValue: Int32 {
+                switch self {
+                case .cpuSeconds: 0
+                case .fileSize: 1
+                case .coreSize: 4
+                case .processes: 6
+                case .openFiles: 7
+                case .addressSpace: 9
+                }
+            }
+        }
+        public var resource: Resource
+        public var value: UInt64
+        public init(_ resource: Resource, _ value: UInt64) {
+            self.resource = resource
+            self.value = value
+        }
+    }
 
     public init(command: String, arguments: [String] = [], environment: [String: String], workingDirectory: String? = nil) {
         self.command = command
@@ -97,10 +137,30 @@ public final class ChildProcess: Sendable {
         let argv = [spec.command] + spec.arguments
         let envp = spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
+        let sources = spec.inheritedDescriptors.map(\.source), targets = spec.inheritedDescriptors.map(\.target)
+        let limitResources = spec.resourceLimits.map { $0.resource.rawValue }
+        let limitValues = spec.resourceLimits.map { CUnsignedLongLong($0.value) }
         let result = withCStrings(argv) { argvPtr in
             withCStrings(envp) { envPtr in
-                hangar_spawn(executable, argvPtr, envPtr, spec.workingDirectory, stdinPipe[0], stdoutPipe[1], stderrPipe[1],
-                             HANGAR_SPAWN_NEW_PGROUP | HANGAR_SPAWN_DIE_WITH_PARENT, &pid)
+                withCStrings(spec.cgroupProcFiles) { cgroupPtr in
+                    sources.withUnsafeBufferPointer { src in
+                        targets.withUnsafeBufferPointer { dst in
+                            limitResources.withUnsafeBufferPointer { res in
+                                limitValues.withUnsafeBufferPointer { val in
+                                    var extra = hangar_spawn_extra(
+                                        fd_sources: src.baseAddress, fd_targets: dst.baseAddress, fd_count: Int32(src.count),
+                                        cgroup_procs: UnsafeRawPointer(cgroupPtr).assumingMemoryBound(to: UnsafePointer<CChar>?.self),
+                                        cgroup_count: Int32(spec.cgroupProcFiles.count),
+                                        rlimit_resources: res.baseAddress, rlimit_values: val.baseAddress,
+                                        rlimit_count: Int32(res.count))
+                                    return hangar_spawn_ex(executable, argvPtr, envPtr, spec.workingDirectory, stdinPipe[0],
+                                                           stdoutPipe[1], stderrPipe[1],
+                                                           HANGAR_SPAWN_NEW_PGROUP | HANGAR_SPAWN_DIE_WITH_PARENT, &extra, &pid)
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])

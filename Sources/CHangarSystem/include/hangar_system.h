@@ -16,6 +16,44 @@
 int hangar_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                  int fd_in, int fd_out, int fd_err, int flags, pid_t *pid);
 
+/// Optional extra steps for hangar_spawn_ex (a zeroed struct, or NULL, means none).
+struct hangar_spawn_extra {
+    /// Descriptors the child receives at chosen numbers (each target >= 3, distinct),
+    /// open across exec; every other descriptor above 2 is still closed.
+    const int *fd_sources;
+    const int *fd_targets;
+    int fd_count;
+    /// cgroup.procs files the child writes its own pid into before exec, so that
+    /// everything it later starts is accounted (and limited) from the first instruction.
+    const char *const *cgroup_procs;
+    int cgroup_count;
+    /// setrlimit(resource, {value, value}) in the child before exec.
+    const int *rlimit_resources;
+    const unsigned long long *rlimit_values;
+    int rlimit_count;
+};
+
+/// hangar_spawn plus the steps in `extra` (run after the process group/session and the
+/// parent-death signal, before the descriptors are put in place). A failed step fails the
+/// spawn with its errno, so a child that could not join its cgroup never runs.
+int hangar_spawn_ex(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                    int fd_in, int fd_out, int fd_err, int flags,
+                    const struct hangar_spawn_extra *extra, pid_t *pid);
+
+/// A close-on-exec memory file holding `bytes`, positioned at its start (for data a child
+/// reads from a descriptor: bubblewrap's arguments, a seccomp program). Returns the fd or -errno.
+int hangar_data_fd(const void *bytes, size_t count);
+
+/// Creates a listening TCP socket on 0.0.0.0:`port` inside the network namespace at
+/// `netns_path` (e.g. /proc/PID/ns/net) by switching the calling thread into it and back.
+/// Returns the close-on-exec fd, or -errno. -EXDEV means the thread could not switch back:
+/// it must not be used for anything else (run this on a thread of its own).
+int hangar_listen_in_netns(const char *netns_path, int port, int backlog);
+
+/// pidfd_open(pid, 0): a descriptor that polls readable once `pid` has exited (any process,
+/// not only children). Returns the fd or -errno.
+int hangar_pidfd_open(pid_t pid);
+
 /// waitpid(pid, &status, 0) retried on EINTR. Returns the raw status, or -1.
 int hangar_wait(pid_t pid);
 /// Decodes a raw wait status: exit code (>= 0) or -signal.
