@@ -7,6 +7,8 @@ struct DialectRules: Hashable, Sendable {
     var applicator = true
     var unevaluated = true
     var assertFormats: Bool
+    /// 2019-09, read with 2020-12 rules except that `prefixItems` does not exist.
+    var isDraft2019 = false
 
     init(_ draft: JSONSchema.Dialect, assertFormats: Bool) {
         self.draft = draft
@@ -169,7 +171,9 @@ struct SchemaCompiler {
     func rules(forSchemaURI uri: String, fallback: DialectRules, depth: Int) -> DialectRules {
         let key = SchemaURI.withoutFragment(uri)
         if let dialect = JSONSchema.Dialect(schemaURI: uri) {
-            return DialectRules(dialect, assertFormats: options.assertFormats)
+            var rules = DialectRules(dialect, assertFormats: options.assertFormats)
+            rules.isDraft2019 = key == "https://json-schema.org/draft/2019-09/schema"
+            return rules
         }
         guard depth < 8, case .object(let meta)? = registry.document(at: key) else { return fallback }
         var rules = fallback

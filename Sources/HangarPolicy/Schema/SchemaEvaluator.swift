@@ -38,12 +38,15 @@ struct SchemaEvaluator {
 
     private func instancePointer(_ extra: PathToken?) -> String {
         var out = ""
-        for token in path + (extra.map { [$0] } ?? []) {
+        func append(_ token: PathToken) {
+            out.append("/")
             switch token {
-            case .key(let key): out += "/" + JSONPointer.escape(key)
-            case .index(let i): out += "/\(i)"
+            case .key(let key): out.append(JSONPointer.escape(key))
+            case .index(let i): out.append(String(i))
             }
         }
+        for token in path { append(token) }
+        if let extra { append(extra) }
         return out
     }
 

@@ -160,12 +160,13 @@ enum SchemaURI {
 /// JSON Pointer (RFC 6901) helpers.
 enum JSONPointer {
     static func escape(_ token: String) -> String {
-        guard token.contains("~") || token.contains("/") else { return token }
+        // Byte checks: `String.contains(String)` goes through Foundation and is slow.
+        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
         return token.replacingTildesAndSlashes()
     }
 
     static func unescape(_ token: Substring) -> String {
-        guard token.contains("~") else { return String(token) }
+        guard token.utf8.contains(UInt8(ascii: "~")) else { return String(token) }
         var out = ""
         var it = token.makeIterator()
         while let c = it.next() {
