@@ -92,8 +92,9 @@ struct SchemaTestSuiteTests {
         #expect(SchemaTestSuite.requiredFiles.filter { $0.hasPrefix("draft7/") }.count >= 35)
     }
 
-    /// The pass rate of the optional tests reached when this was written; a drop fails.
-    static let minimumOptionalPassRate: [String: Double] = ["draft2020-12": 0.0, "draft7": 0.0]
+    /// The optional pass rates reached when this was written (870/926 and 734/794; what fails is
+    /// IDN hostname rules, content encodings and variable-width lookbehind); a drop fails.
+    static let minimumOptionalPassRate: [String: Double] = ["draft2020-12": 0.93, "draft7": 0.92]
 
     @Test("optional tests keep their pass rate", arguments: ["draft2020-12", "draft7"])
     func optional(draft: String) {

@@ -61,7 +61,7 @@ struct SchemaTests {
         (#"{"type":"strnig"}"#, SchemaError.Code.invalidKeyword, "/type"),
         (#"{"properties":{"a":{"minLength":-1}}}"#, .invalidKeyword, "/properties/a/minLength"),
         (#"{"required":"a"}"#, .invalidKeyword, "/required"),
-        (#"{"$ref":"#/$defs/missing"}"#, .unresolvableReference, "/$ref"),
+        (##"{"$ref":"#/$defs/missing"}"##, .unresolvableReference, "/$ref"),
         (#"{"$ref":"https://example.com/elsewhere.json"}"#, .unresolvableReference, "/$ref"),
         (#"{"properties":{"a":{"pattern":"(unclosed"}}}"#, .invalidPattern, "/properties/a/pattern"),
         (#"{"properties":{"a":5}}"#, .invalidSchema, "/properties/a"),
@@ -99,7 +99,7 @@ struct SchemaTests {
 
     @Test("a $ref that recurses without end is a violation, not a hang or a crash")
     func endlessRecursion() throws {
-        let schema = try JSONSchema(json(#"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"#))
+        let schema = try JSONSchema(json(##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##))
         let result = schema.validate(["x": 1])
         #expect(!result.isValid)
         #expect(result.summary.contains("deeper than 128"))
@@ -107,7 +107,7 @@ struct SchemaTests {
 
     @Test("recursive schemas validate recursive data")
     func recursiveData() throws {
-        let tree = try JSONSchema(json(#"{"type":"object","properties":{"children":{"type":"array","items":{"$ref":"#"}}},"required":["name"]}"#))
+        let tree = try JSONSchema(json(##"{"type":"object","properties":{"children":{"type":"array","items":{"$ref":"#"}}},"required":["name"]}"##))
         #expect(tree.isValid(try json(#"{"name":"a","children":[{"name":"b","children":[]}]}"#)))
         #expect(tree.validate(try json(#"{"name":"a","children":[{"children":[]}]}"#)).summary
             == #"/children/0: missing required property "name""#)

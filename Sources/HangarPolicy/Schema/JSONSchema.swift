@@ -50,8 +50,9 @@ public struct JSONSchema: Sendable {
     public let dialect: Dialect
     public let options: Options
 
-    /// Compiles `schema`. `$schema` picks the dialect; `dialect` is the default when it is
-    /// absent (2020-12 if nil). `$ref`s to other documents resolve only through `registry`.
+    /// Compiles `schema`. `$schema` picks the dialect (a custom meta-schema in `registry` counts,
+    /// with its `$vocabulary`); `dialect` is the default when `$schema` is absent or unknown
+    /// (2020-12 if nil). `$ref`s to other documents resolve only through `registry`.
     public init(_ schema: JSONValue, dialect: Dialect? = nil, registry: SchemaRegistry = .init(), options: Options = .init()) throws(SchemaError) {
         var compiler = SchemaCompiler(registry: registry, options: options)
         let (program, rootDialect) = try compiler.compileRoot(schema, dialect: dialect)

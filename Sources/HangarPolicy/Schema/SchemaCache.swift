@@ -12,9 +12,28 @@ public final class SchemaCache: Sendable {
         public var count: Int
     }
 
+    /// The schema by JSON equality (member order and `1` vs `1.0` do not matter), hashed
+    /// without serialising it.
     private struct Key: Hashable {
-        let canonical: [UInt8]
+        let schema: JSONValue
         let dialect: JSONSchema.Dialect?
+        /// Computed once: hashing walks the whole schema.
+        let hash: Int
+
+        init(schema: JSONValue, dialect: JSONSchema.Dialect?) {
+            self.schema = schema
+            self.dialect = dialect
+            var hasher = Hasher()
+            JSONEquality.hash(schema, into: &hasher)
+            hasher.combine(dialect)
+            hash = hasher.finalize()
+        }
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.hash == b.hash && a.dialect == b.dialect && JSONEquality.equal(a.schema, b.schema)
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     }
 
     private struct State {
@@ -37,17 +56,16 @@ public final class SchemaCache: Sendable {
 
     /// The compiled schema for `schema`, compiling it on first use.
     public func schema(for schema: JSONValue, dialect: JSONSchema.Dialect? = nil) throws(SchemaError) -> JSONSchema {
-        let key = Key(canonical: Self.canonicalBytes(schema), dialect: dialect)
+        let key = Key(schema: schema, dialect: dialect)
         let cached: Result<JSONSchema, SchemaError>? = state.withLock { state in
             state.clock += 1
-            guard var entry = state.entries[key] else {
+            guard let index = state.entries.index(forKey: key) else {
                 state.misses += 1
                 return nil
             }
             state.hits += 1
-            entry.lastUse = state.clock
-            state.entries[key] = entry
-            return entry.result
+            state.entries.values[index].lastUse = state.clock
+            return state.entries.values[index].result
         }
         if let cached { return try cached.get() }
 
@@ -72,35 +90,5 @@ public final class SchemaCache: Sendable {
 
     public var statistics: Statistics {
         state.withLock { Statistics(hits: $0.hits, misses: $0.misses, count: $0.entries.count) }
-    }
-
-    /// JSON text with object members sorted by key, so member order does not split the cache.
-    static func canonicalBytes(_ value: JSONValue) -> [UInt8] {
-        var out: [UInt8] = []
-        writeCanonical(value, into: &out)
-        return out
-    }
-
-    private static func writeCanonical(_ value: JSONValue, into out: inout [UInt8]) {
-        switch value {
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeCanonical(item, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let object):
-            out.append(UInt8(ascii: "{"))
-            for (i, member) in object.elements.sorted(by: { $0.key < $1.key }).enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSONWriter.writeString(member.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                writeCanonical(member.value, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        default:
-            JSONWriter.write(value, into: &out)
-        }
     }
 }

@@ -230,7 +230,7 @@ extension SchemaCompiler {
             let rest = try single(object, "additionalItems", at: location)
             out.append(.items(prefix: prefix, rest: rest, restKeyword: rest == nil ? "items" : "additionalItems"))
         } else if modern {
-            let prefix = try list(object, "prefixItems", at: location) ?? []
+            let prefix = rules.isDraft2019 ? [] : try list(object, "prefixItems", at: location) ?? []
             let rest = try single(object, "items", at: location)
             if !prefix.isEmpty || rest != nil {
                 out.append(.items(prefix: prefix, rest: rest, restKeyword: rest == nil ? "prefixItems" : "items"))
@@ -256,7 +256,8 @@ extension SchemaCompiler {
             for name in schemas.keys { pairs.append((name, try child(location, "dependentSchemas", name))) }
             out.append(.dependentSchemas(pairs))
         }
-        if !modern, let value = object["dependencies"] {
+        // Draft-07's `dependencies`; 2020-12 split it in two but its meta-schema still lists it.
+        if let value = object["dependencies"] {
             guard case .object(let dependencies) = value else { throw invalid(location, "dependencies", "must be an object") }
             var required: [(String, [String])] = []
             var schemas: [(String, Int)] = []

@@ -1,19 +1,5 @@
 import HangarCore
 
-/// Which keywords a subschema understands: its draft, and the vocabularies its meta-schema turns on.
-struct DialectRules: Hashable, Sendable {
-    var draft: JSONSchema.Dialect
-    var validation = true
-    var applicator = true
-    var unevaluated = true
-    var assertFormats: Bool
-
-    init(_ draft: JSONSchema.Dialect, assertFormats: Bool) {
-        self.draft = draft
-        self.assertFormats = assertFormats
-    }
-}
-
 /// Turns a schema document into a `SchemaProgram`: indexes every `$id`/`$anchor`/`$dynamicAnchor`
 /// (of the schema and of any registry document it references), resolves every `$ref` to a node
 /// index, and checks each keyword's value. Runs once per schema.
@@ -169,7 +155,9 @@ struct SchemaCompiler {
     func rules(forSchemaURI uri: String, fallback: DialectRules, depth: Int) -> DialectRules {
         let key = SchemaURI.withoutFragment(uri)
         if let dialect = JSONSchema.Dialect(schemaURI: uri) {
-            return DialectRules(dialect, assertFormats: options.assertFormats)
+            var rules = DialectRules(dialect, assertFormats: options.assertFormats)
+            rules.isDraft2019 = key == "https://json-schema.org/draft/2019-09/schema"
+            return rules
         }
         guard depth < 8, case .object(let meta)? = registry.document(at: key) else { return fallback }
         var rules = fallback

@@ -102,19 +102,19 @@ enum SchemaFormat: String, Sendable, CaseIterable {
             let n = chars.dropLast()
             return !n.isEmpty && n.allSatisfy { $0.isASCII && $0.isNumber }
         }
+        // Units appear in order and without gaps: Y, YM, YMD, M, MD, D (and H, HM, HMS, M, MS, S).
         func units(_ part: Substring, _ order: [Character]) -> Bool {
             var rest = part
-            var next = 0
-            var sawAny = false
+            var previous: Int?
             while !rest.isEmpty {
                 let number = rest.prefix { $0.isASCII && $0.isNumber }
                 guard !number.isEmpty else { return false }
                 rest = rest.dropFirst(number.count)
-                guard let unit = rest.popFirst(), let pos = order[next...].firstIndex(of: unit) else { return false }
-                next = pos + 1
-                sawAny = true
+                guard let unit = rest.popFirst(), let position = order.firstIndex(of: unit) else { return false }
+                if let previous, position != previous + 1 { return false }
+                previous = position
             }
-            return sawAny
+            return previous != nil
         }
         let split = chars.split(separator: "T", maxSplits: 1, omittingEmptySubsequences: false)
         if split.count == 2 {
@@ -147,8 +147,7 @@ enum SchemaFormat: String, Sendable, CaseIterable {
     }
 
     static func isHostname(_ s: String, international: Bool = false) -> Bool {
-        var name = Substring(s)
-        if name.hasSuffix(".") { name = name.dropLast() }
+        let name = Substring(s)
         guard !name.isEmpty, name.utf8.count <= 253 else { return false }
         for label in name.split(separator: ".", omittingEmptySubsequences: false) {
             guard !label.isEmpty, label.utf8.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-") else { return false }
@@ -226,17 +225,22 @@ enum SchemaFormat: String, Sendable, CaseIterable {
         }
         if let authority = parts.authority {
             var host = authority
-            if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
+            if let at = host.firstIndex(of: "@") {
+                let userinfo = host[..<at]
+                host = host[host.index(after: at)...]
+                if userinfo.contains("[") || userinfo.contains("]") || host.contains("@") { return false }
+            }
             if host.hasPrefix("[") {
                 guard let close = host.firstIndex(of: "]") else { return false }
                 let literal = host[host.index(after: host.startIndex)..<close]
-                if !literal.hasPrefix("v") && !isIPv6(String(literal)) { return false }
+                if !literal.hasPrefix("v") && !literal.hasPrefix("V") && !isIPv6(String(literal)) { return false }
                 host = host[host.index(after: close)...]
                 if !host.isEmpty && !host.hasPrefix(":") { return false }
             } else if host.contains("[") || host.contains("]") {
                 return false
             }
-            if let colon = host.lastIndex(of: ":"), !host.hasPrefix("[") {
+            if let colon = host.firstIndex(of: ":"), !host.hasPrefix("[") {
+                // One port, digits only (an unbracketed IPv6 address fails here).
                 guard host[host.index(after: colon)...].allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
             }
         }
@@ -245,13 +249,48 @@ enum SchemaFormat: String, Sendable, CaseIterable {
         return true
     }
 
+    /// RFC 6570: literals, and `{[op]varspec,...}` with varspec = name[:1-9999 | *].
     static func isURITemplate(_ s: String) -> Bool {
-        var depth = 0
-        for c in s {
-            if c == "{" { depth += 1; if depth > 1 { return false } }
-            if c == "}" { depth -= 1; if depth < 0 { return false } }
+        var rest = Substring(s)
+        while let c = rest.first {
+            if c == "{" {
+                guard let close = rest.firstIndex(of: "}") else { return false }
+                var expression = rest[rest.index(after: rest.startIndex)..<close]
+                if let op = expression.first, "+#./;?&=,!@|".contains(op) { expression = expression.dropFirst() }
+                for spec in expression.split(separator: ",", omittingEmptySubsequences: false) {
+                    guard isVarspec(spec) else { return false }
+                }
+                rest = rest[rest.index(after: close)...]
+            } else {
+                let scalar = c.unicodeScalars.first!.value
+                if c == "}" || scalar <= 0x20 || scalar == 0x7F || "\"<>\\^`|".contains(c) { return false }
+                rest = rest.dropFirst()
+            }
         }
-        return depth == 0
+        return true
+    }
+
+    private static func isVarspec(_ spec: Substring) -> Bool {
+        var name = spec
+        if name.hasSuffix("*") {
+            name = name.dropLast()
+        } else if let colon = name.firstIndex(of: ":") {
+            let length = name[name.index(after: colon)...]
+            guard (1...4).contains(length.count), !length.hasPrefix("0"), length.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+            name = name[..<colon]
+        }
+        guard !name.isEmpty, !name.hasPrefix("."), !name.hasSuffix("."), !name.contains("..") else { return false }
+        var chars = Array(name.utf8)[...]
+        while let b = chars.popFirst() {
+            if b == UInt8(ascii: "%") {
+                guard chars.count >= 2, chars.prefix(2).allSatisfy({ Character(UnicodeScalar($0)).isHexDigit }) else { return false }
+                chars = chars.dropFirst(2)
+            } else if !(b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || (b < 0x80 && Character(UnicodeScalar(b)).isLetter)
+                        || (b < 0x80 && Character(UnicodeScalar(b)).isNumber)) {
+                return false
+            }
+        }
+        return true
     }
 
     static func isUUID(_ s: String) -> Bool {

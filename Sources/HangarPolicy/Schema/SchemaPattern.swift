@@ -28,7 +28,9 @@ final class SchemaPattern: @unchecked Sendable {
     /// The compiled pattern, or nil when `source` is not a valid regular expression.
     static func compile(_ source: String) -> SchemaPattern? {
         if let hit = cache.withLock({ $0[source] }) { return hit }
-        guard let regex = try? NSRegularExpression(pattern: ecmaToICU(source), options: []) else { return nil }
+        guard let translated = ecmaToICU(source),
+              let regex = try? NSRegularExpression(pattern: translated, options: [])
+        else { return nil }
         let pattern = SchemaPattern(source: source, regex: regex)
         cache.withLock { cache in
             if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
@@ -37,8 +39,9 @@ final class SchemaPattern: @unchecked Sendable {
         return pattern
     }
 
-    /// Rewrites the ECMA-262 constructs whose ICU meaning differs.
-    static func ecmaToICU(_ source: String) -> String {
+    /// Rewrites the ECMA-262 constructs whose ICU meaning differs; nil for syntax ECMA-262
+    /// rejects but ICU would accept (inline flags and comments, `\a`).
+    static func ecmaToICU(_ source: String) -> String? {
         var out = ""
         out.reserveCapacity(source.utf8.count + 8)
         var inClass = false
@@ -52,12 +55,36 @@ final class SchemaPattern: @unchecked Sendable {
                 case "D": out += inClass ? "\\D" : "[^0-9]"
                 case "w": out += inClass ? "a-zA-Z0-9_" : "[a-zA-Z0-9_]"
                 case "W": out += inClass ? "\\W" : "[^a-zA-Z0-9_]"
+                // ECMA's \s also matches U+FEFF.
+                case "s": out += inClass ? "\\s\\uFEFF" : "[\\s\\uFEFF]"
+                case "S": out += inClass ? "\\S" : "[^\\s\\uFEFF]"
+                case "a": return nil
                 default: out.append("\\"); out.append(e)
                 }
+            case "(" where !inClass:
+                out.append(c)
+                // `(?` may only start a group kind ECMA-262 has: (?: (?= (?! (?<= (?<! (?<name>.
+                var lookahead = chars
+                if lookahead.next() == "?" {
+                    let kind = lookahead.next()
+                    guard kind == ":" || kind == "=" || kind == "!" || kind == "<" else { return nil }
+                }
             case "[" where !inClass:
+                // ECMA's `[]` matches nothing and `[^]` anything; in ICU `]` there would be a literal.
+                var lookahead = chars
+                let first = lookahead.next()
+                if first == "]" {
+                    out += "(?!)"
+                    chars = lookahead
+                    continue
+                }
+                if first == "^", lookahead.next() == "]" {
+                    out += "[\\s\\S]"
+                    chars = lookahead
+                    continue
+                }
                 inClass = true
                 out.append(c)
-                // A `]` right after `[` or `[^` is a literal in ICU but ends an empty class in ECMA.
             case "]" where inClass:
                 inClass = false
                 out.append(c)
