@@ -140,7 +140,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "PolicyBenchmark",
-            dependencies: ["HangarPolicy", "HangarCore"],
+            dependencies: [
+                "HangarPolicy", "HangarCore", "HangarStore", "HangarGateway", "HangarUpstream",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/PolicyBenchmark"
         ),
         .testTarget(name: "HangarCoreTests", dependencies: ["HangarCore"]),

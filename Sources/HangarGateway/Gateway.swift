@@ -20,6 +20,7 @@ public final class Gateway: Sendable {
         case upstream(String, UpstreamEvent)
         case refreshAll(CheckedContinuation<Void, Never>)
         case refreshTools(String, CheckedContinuation<Void, Never>)
+        case removed(String)
     }
     private let work: AsyncStream<Work>
     private let workInput: AsyncStream<Work>.Continuation
@@ -44,12 +45,7 @@ public final class Gateway: Sendable {
         self.policy = policy
         (work, workInput) = AsyncStream.makeStream(of: Work.self)
         let input = workInput
-        var servers = config.servers
-        for i in servers.indices {
-            let name = servers[i].name
-            servers[i].resolve = { text in try policy.resolveSecrets(text, for: name) }
-            servers[i].scrub = { text in policy.redactor.redact(text) }
-        }
+        let servers = config.servers.map { Self.withPolicyHooks($0, policy: policy) }
         pool = UpstreamPool(configs: servers, logger: logger) { server, event in
             input.yield(.upstream(server, event))
         }
@@ -102,6 +98,28 @@ public final class Gateway: Sendable {
         }
     }
 
+    /// Secrets resolved at launch and redacted from the server's logged stderr.
+    static func withPolicyHooks(_ config: UpstreamConfig, policy: PolicyPlane) -> UpstreamConfig {
+        var config = config
+        let name = config.name
+        config.resolve = { text in try policy.resolveSecrets(text, for: name) }
+        config.scrub = { text in policy.redactor.redact(text) }
+        return config
+    }
+
+    /// Adds a server while running (a hosted workload); nil when the name is taken. Its tools
+    /// join the catalog when it connects.
+    @discardableResult
+    public func addServer(_ config: UpstreamConfig) -> Upstream? {
+        pool.add(Self.withPolicyHooks(config, policy: policy))
+    }
+
+    /// Removes a server: it is stopped and its tools, prompts and resources leave the catalog.
+    public func removeServer(_ name: String) {
+        guard pool.remove(name) != nil else { return }
+        workInput.yield(.removed(name))
+    }
+
     /// Re-lists one server's tools now and waits until the catalog reflects them.
     func refreshNow(_ upstream: Upstream) async {
         await withCheckedContinuation { continuation in
@@ -123,6 +141,19 @@ public final class Gateway: Sendable {
                 await refresh(upstream, kinds: [.tools])
             }
             continuation.resume()
+        case .removed(let server):
+            let changed = state.withLock { s -> Bool in
+                guard s.snapshots.removeValue(forKey: server) != nil else { return false }
+                s.catalog = ExposedCatalog(snapshots: pool.upstreams.compactMap { s.snapshots[$0.name] }, naming: config.naming)
+                s.generation += 1
+                s.listCache = [:]
+                s.validators = [:]
+                return true
+            }
+            if changed {
+                await warmListCache()
+                broadcast([.tools, .prompts, .resources])
+            }
         case .upstream(let server, let event):
             guard let upstream = pool.upstream(named: server) else { return }
             switch event {

@@ -114,14 +114,19 @@ public final class AuditLog: Sendable {
         if count == batchSize { wake.yield() }
     }
 
-    /// Writes everything queued so far.
+    /// Writes everything queued so far. Flushes run one at a time (the writer's chain state
+    /// must not be read by a second flush while the first awaits the store).
     public func flush() async throws(StoreError) {
+        await flushTurn.acquire()
+        defer { flushTurn.release() }
         let batch = pending.withLock { p in
             defer { p = [] }
             return p
         }
         try await writer.write(batch, to: store)
     }
+
+    private let flushTurn = AsyncTurn()
 
     /// Writes batches until cancelled, then writes what is left.
     public func run(onError: @Sendable (StoreError) -> Void = { _ in }) async {
@@ -214,5 +219,33 @@ public final class AuditLog: Sendable {
         default:
             return value
         }
+    }
+}
+
+/// A first-come, first-served async lock (no reentrancy): one holder at a time.
+final class AsyncTurn: Sendable {
+    private struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func acquire() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { s -> Bool in
+                if !s.held { s.held = true; return true }
+                s.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.waiters.isEmpty { s.held = false; return nil }
+            return s.waiters.removeFirst()
+        }
+        next?.resume()
     }
 }

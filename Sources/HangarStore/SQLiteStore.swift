@@ -184,12 +184,13 @@ extension SQLiteStore {
     public func appendAudit(_ records: [AuditRecord]) async throws(StoreError) {
         guard !records.isEmpty else { return }
         try await write("append audit") { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO audit (seq, at_ms, identity, action, target, outcome, latency_us, args_hash, detail, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for r in records {
-                try db.execute(sql: """
-                    INSERT INTO audit (seq, at_ms, identity, action, target, outcome, latency_us, args_hash, detail, prev_hash, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [r.seq, r.atMs, r.identity, r.action, r.target, r.outcome, r.latencyMicros,
-                                     r.argumentsHash, r.detail, r.prevHash, r.hash])
+                try insert.execute(arguments: [r.seq, r.atMs, r.identity, r.action, r.target, r.outcome, r.latencyMicros,
+                                               r.argumentsHash, r.detail, r.prevHash, r.hash])
             }
         }
     }

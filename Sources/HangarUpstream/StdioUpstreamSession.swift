@@ -8,7 +8,7 @@ import Synchronization
 /// An upstream MCP server run as a child process speaking newline-delimited JSON-RPC.
 final class StdioUpstreamSession: UpstreamSession {
     let server: String
-    let child: ChildProcess
+    let child: any UpstreamProcess
     private let onEvent: @Sendable (UpstreamEvent) -> Void
     private let logger: Logger
     private let eventLoop: any EventLoop
@@ -33,7 +33,7 @@ final class StdioUpstreamSession: UpstreamSession {
 
     var handshake: Handshake { state.withLock { $0.handshake! } }
 
-    private init(server: String, child: ChildProcess, logger: Logger, onEvent: @escaping @Sendable (UpstreamEvent) -> Void) {
+    private init(server: String, child: any UpstreamProcess, logger: Logger, onEvent: @escaping @Sendable (UpstreamEvent) -> Void) {
         self.server = server
         self.child = child
         self.logger = logger
@@ -46,15 +46,26 @@ final class StdioUpstreamSession: UpstreamSession {
                       stderr: @escaping @Sendable (ByteBuffer) -> Void,
                       onEvent: @escaping @Sendable (UpstreamEvent) -> Void) async throws -> StdioUpstreamSession {
         let child = try await ChildProcess.spawn(spec)
-        let session = StdioUpstreamSession(server: server, child: child, logger: logger, onEvent: onEvent)
+        return try await attach(server: server, process: child, stdin: child.stdinFD, stdout: child.stdoutFD, stderr: child.stderrFD,
+                                connectTimeout: connectTimeout, logger: logger, stderrLine: stderr, onEvent: onEvent)
+    }
+
+    /// Speaks MCP over the pipes of a process someone else started (a hosted workload): takes
+    /// ownership of the descriptors, probes the era and completes the handshake.
+    static func attach(server: String, process: any UpstreamProcess, stdin: Int32, stdout: Int32, stderr: Int32?,
+                       connectTimeout: Duration, logger: Logger, stderrLine: @escaping @Sendable (ByteBuffer) -> Void,
+                       onEvent: @escaping @Sendable (UpstreamEvent) -> Void) async throws -> StdioUpstreamSession {
+        let session = StdioUpstreamSession(server: server, child: process, logger: logger, onEvent: onEvent)
         do {
             let channel = try await LineChannel.open(
-                readFD: child.stdoutFD, writeFD: child.stdinFD, maxLineBytes: JSONLimits.upstream.maxMessageBytes,
+                readFD: stdout, writeFD: stdin, maxLineBytes: JSONLimits.upstream.maxMessageBytes,
                 onEvent: { [session] event in session.receive(event) },
                 onClose: { [session] in Task { await session.stdoutClosed() } })
             session.state.withLock { $0.channel = channel }
-            _ = try await LineChannel.open(readFD: child.stderrFD, writeFD: nil, maxLineBytes: 64 << 10,
-                                           onEvent: { event in if case .line(let l) = event { stderr(l) } }, onClose: {})
+            if let stderr {
+                _ = try await LineChannel.open(readFD: stderr, writeFD: nil, maxLineBytes: 64 << 10,
+                                               onEvent: { event in if case .line(let l) = event { stderrLine(l) } }, onClose: {})
+            }
             try await session.handshake(timeout: connectTimeout)
             return session
         } catch {
@@ -243,7 +254,7 @@ final class StdioUpstreamSession: UpstreamSession {
 
     func close() async {
         state.withLock { $0.channel }?.close()
-        await child.terminate(grace: .seconds(2))
+        await child.sessionClosed()
         closed(reason: "stopped by Hangar")
     }
 }

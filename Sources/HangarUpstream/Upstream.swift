@@ -26,8 +26,13 @@ public final class Upstream: Sendable {
         var nextWaiter = 0
         var firstAttemptDone = false
         var firstAttemptWaiters: [CheckedContinuation<Void, Never>] = []
+        var shutdown = false
+        var shutdownWaiter: CheckedContinuation<Void, Never>?
     }
     private let state = Mutex(State())
+    /// Sessions handed over by `attach` (hosted workloads), taken by `run()`.
+    private let attached: AsyncStream<any UpstreamSession>
+    private let attachInput: AsyncStream<any UpstreamSession>.Continuation
 
     public init(config: UpstreamConfig, logger: Logger, onEvent: @escaping @Sendable (String, UpstreamEvent) -> Void) {
         self.config = config
@@ -35,9 +40,103 @@ public final class Upstream: Sendable {
         logger[metadataKey: "hangar.server"] = "\(config.name)"
         self.logger = logger
         self.onEvent = onEvent
+        (attached, attachInput) = AsyncStream.makeStream(of: (any UpstreamSession).self, bufferingPolicy: .bufferingNewest(1))
     }
 
     public var name: String { config.name }
+
+    /// Connects to a hosted workload's process over its pipes (probe, handshake) and makes it
+    /// this upstream's live session. Throws when the handshake fails; the caller owns the process.
+    public func attach(process: any UpstreamProcess, stdin: Int32, stdout: Int32, stderr: Int32?) async throws {
+        let events: @Sendable (UpstreamEvent) -> Void = { [name, onEvent] event in onEvent(name, event) }
+        let scrub = config.scrub
+        let session = try await StdioUpstreamSession.attach(
+            server: name, process: process, stdin: stdin, stdout: stdout, stderr: stderr, connectTimeout: config.connectTimeout,
+            logger: logger,
+            stderrLine: { [logger] line in
+                let text = String(buffer: line)
+                logger.debug("stderr: \(scrub?(text) ?? text)")
+            },
+            onEvent: events)
+        if case .terminated = attachInput.yield(session) { await session.close() }
+    }
+
+    /// Drops the live session of a hosted workload whose process is gone or being stopped.
+    public func detach() async {
+        let session = state.withLock { $0.session }
+        await session?.close()
+    }
+
+    /// The supervisor's view of a hosted workload while no session is live: `starting` and
+    /// `backoff` make callers wait for the next session; `stopped` fails them at once.
+    public func markHosted(_ new: UpstreamState, reason: String? = nil) {
+        let stopped = state.withLock { s -> Bool in
+            guard s.session == nil else { return false }
+            s.state = new
+            if let reason { s.lastError = reason }
+            return new == .stopped
+        }
+        if stopped { wakeWaiters(with: nil) }
+    }
+
+    /// Stops this upstream for good (the server was removed): `run()` returns.
+    public func shutdown() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.shutdown = true
+            defer { s.shutdownWaiter = nil }
+            return s.shutdownWaiter
+        }
+        attachInput.finish()
+        waiter?.resume()
+    }
+
+    /// Returns when `shutdown()` is called (or the task is cancelled).
+    func waitForShutdown() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let done = state.withLock { s -> Bool in
+                    if s.shutdown { return true }
+                    s.shutdownWaiter = continuation
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { s in
+                defer { s.shutdownWaiter = nil }
+                return s.shutdownWaiter
+            }?.resume()
+        }
+    }
+
+    /// A hosted upstream: serve each attached session until it ends, until cancelled.
+    private func runHosted() async {
+        becomeUnavailable(error: "not started")
+        setState(.stopped)
+        for await session in attached {
+            if Task.isCancelled { await session.close(); break }
+            let hs = session.handshake
+            logger.info("hosted server connected", metadata: ["hangar.era": "\(hs.era.rawValue)", "hangar.version": "\(hs.version)"])
+            becomeReady(session)
+            onEvent(name, .connected(era: hs.era, version: hs.version))
+            let reason = await withTaskCancellationHandler {
+                await session.run()
+            } onCancel: {
+                Task { await session.close() }
+            }
+            await session.close()
+            state.withLock { s in
+                s.session = nil
+                s.state = .stopped
+                s.restarts += 1
+                s.lastError = reason
+            }
+            onEvent(name, .disconnected(reason: reason))
+            if Task.isCancelled { break }
+        }
+        state.withLock { $0.state = .stopped; $0.session = nil }
+        wakeWaiters(with: nil)
+    }
 
     public struct Status: Sendable {
         public var state: UpstreamState
@@ -59,6 +158,10 @@ public final class Upstream: Sendable {
 
     /// Runs the upstream until the task is cancelled: connect, serve, restart on death.
     public func run() async {
+        if case .hosted = config.transport {
+            await runHosted()
+            return
+        }
         var attempt = 0
         while !Task.isCancelled {
             setState(.starting)
@@ -126,6 +229,8 @@ public final class Upstream: Sendable {
         case .http(let url, let headers):
             return try await HTTPUpstreamSession.start(server: name, url: url, headers: headers,
                                                        connectTimeout: config.connectTimeout, logger: logger, onEvent: events)
+        case .hosted:
+            throw UpstreamError(.unavailable, server: name, detail: "a hosted server is started by the supervisor")
         }
     }
 

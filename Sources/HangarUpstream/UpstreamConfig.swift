@@ -9,6 +9,9 @@ public struct UpstreamConfig: Sendable {
     public enum Transport: Sendable {
         case stdio(ProcessSpec)
         case http(url: String, headers: [(String, String)])
+        /// A hosted workload: the supervisor starts the process and hands its pipes over with
+        /// `Upstream.attach`; restarts and backoff are the supervisor's.
+        case hosted
     }
 
     /// The server's name in the config; also the default prefix of its exposed names.
@@ -36,6 +39,8 @@ public struct UpstreamConfig: Sendable {
             return .stdio(spec)
         case .http(let url, let headers):
             return .http(url: url, headers: try headers.map { ($0.0, try resolve($0.1)) })
+        case .hosted:
+            return .hosted
         }
     }
 
