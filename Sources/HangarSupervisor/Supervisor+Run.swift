@@ -116,7 +116,7 @@ extension Supervisor {
                 switch outcome {
                 case .success: self.report(name, .ready)
                 case .failure(let error): self.report(name, .launchFailed(reason: "not ready: \(error)"))
-                case nil: self.report(name, .launchFailed(reason: "not ready within \(Int(timeout.seconds.rounded())) s"))
+                case nil: self.report(name, .launchFailed(reason: "not ready within \(timeout)"))
                 }
                 return .none
             }
