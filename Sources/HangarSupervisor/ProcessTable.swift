@@ -25,9 +25,14 @@ struct ProcessTable: Sendable {
     static let pageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 1)
 
     let entries: [Int32: Entry]
+    /// Children of each process, built once per reading.
+    private let children: [Int32: [Int32]]
 
     init(entries: [Int32: Entry]) {
         self.entries = entries
+        var children: [Int32: [Int32]] = [:]
+        for (pid, entry) in entries { children[entry.parent, default: []].append(pid) }
+        self.children = children
     }
 
     /// Reads /proc/[pid]/stat for every process.
@@ -55,8 +60,6 @@ struct ProcessTable: Sendable {
     /// `root` and every process below it, or empty if `root` is gone.
     func descendants(of root: Int32) -> [Int32] {
         guard entries[root] != nil else { return [] }
-        var children: [Int32: [Int32]] = [:]
-        for (pid, entry) in entries { children[entry.parent, default: []].append(pid) }
         var result: [Int32] = []
         var queue = [root]
         var seen: Set<Int32> = []
