@@ -123,6 +123,14 @@ public final class Supervisor: Service, Sendable {
         try send(name, .restoreRequested)
     }
 
+    /// Starts a workload again after a daemon restart with its persisted expiry: it expires at
+    /// `expiresAt` (at once if that has passed); nil starts it like `start`.
+    public func resume(_ name: String, expiresAt: Date?) throws(SupervisorError) {
+        guard let expiresAt else { return try send(name, .startRequested) }
+        let remaining = expiresAt.timeIntervalSinceNow
+        try send(name, .resumeRequested(remaining: remaining > 0 ? .nanoseconds(Int64(remaining * 1e9)) : .zero))
+    }
+
     /// Stops the workload and forgets it once its process is gone. Its log files stay on disk.
     public func remove(_ name: String) throws(SupervisorError) {
         try send(name, .stopRequested, markRemoved: true)

@@ -13,6 +13,9 @@ public struct WorkloadStateMachine: Sendable {
         case stopRequested
         case restartRequested
         case restoreRequested
+        /// Start again after a daemon restart, keeping the instance's original expiry: it
+        /// expires after `remaining` (at once if that is not positive).
+        case resumeRequested(remaining: Duration)
         /// The launcher started the process.
         case launched(pid: Int32)
         /// The process could not be started, or did not become ready.
@@ -141,6 +144,7 @@ public struct WorkloadStateMachine: Sendable {
         switch event {
         case .startRequested: return requestStart(counting: false)
         case .restoreRequested: return requestStart(counting: false)
+        case .resumeRequested(let remaining): return requestResume(remaining: remaining)
         case .restartRequested: return requestRestart()
         case .stopRequested: return requestStop()
         case .launched(let pid): return launched(pid: pid)
@@ -179,6 +183,21 @@ public struct WorkloadStateMachine: Sendable {
             phase = .stopping(pid: pid, then: .start)
             return scheduleExpiry()
         case .starting, .running, .unhealthy, .stopping:
+            return []
+        }
+    }
+
+    private mutating func requestResume(remaining: Duration) -> [Action] {
+        switch phase {
+        case .pending, .stopped, .failed, .expired:
+            guard remaining > .zero else {
+                phase = .expired
+                return cancelAll()
+            }
+            recentCrashes = []
+            lastError = nil
+            return launch(restart: false) + [.scheduleExpiry(delay: remaining, timer: newTimer(.expiry))]
+        case .starting, .running, .unhealthy, .stopping, .backoff:
             return []
         }
     }

@@ -258,6 +258,17 @@ struct WorkloadStateMachineTests {
         #expect(h.state == .starting)
     }
 
+    @Test("resume after a daemon restart keeps the remaining time to live, or expires at once when it is over")
+    func resume() throws {
+        var h = MachineHarness(timeToLive: .seconds(3600))
+        let actions = h.send(.resumeRequested(remaining: .seconds(42)))
+        #expect(actions.contains(.launch))
+        #expect(actions.contains { if case .scheduleExpiry(.seconds(42), _) = $0 { true } else { false } })
+        var late = MachineHarness(timeToLive: .seconds(3600))
+        #expect(late.send(.resumeRequested(remaining: .zero)).contains(.reportStateChange(from: .pending, to: .expired)))
+        #expect(late.send(.restoreRequested).contains(.launch), "an expired instance can still be restored")
+    }
+
     @Test("expiry during backoff expires at once")
     func expiryDuringBackoff() throws {
         var h = MachineHarness(timeToLive: .seconds(60))
