@@ -110,13 +110,13 @@ struct SupervisorLifecycleTests {
         let marker = folder + "/healthy"
         let check = MarkerFileCheck(path: marker)
         try await withSupervisor(healthCheck: check) { supervisor in
-            let spec = shellSpec("sick", "exec sleep 1000", health: HealthPolicy(interval: .milliseconds(50), failureThreshold: 2))
+            let spec = shellSpec("sick", "exec sleep 1000", health: HealthPolicy(interval: .milliseconds(100), failureThreshold: 3))
             try supervisor.add(spec)
             let events = supervisor.events()
             try supervisor.start("sick")
             let seen = try await collectEvents(events, name: "sick") { $0.kind == .restarted(total: 1) }
             #expect(seen.contains { $0.kind == .stateChanged(from: .running, to: .unhealthy) })
-            #expect(seen.last?.detail == "2 consecutive health checks failed")
+            #expect(seen.last?.detail == "3 consecutive health checks failed")
             #expect(FileManager.default.createFile(atPath: marker, contents: nil))
             let healthy = try await waitFor(supervisor, "sick", .running)
             // Three passing checks in a row: the same process keeps running.
