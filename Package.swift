@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "HangarCore", "HangarTransport", "HangarSandbox", "HangarStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+@testable import HangarSupervisor
+
+@Suite("ProcessTable")
+struct ProcessTableTests {
+    @Test("a stat line whose command holds spaces and parentheses parses by the last ')'")
+    func parsesAwkwardNames() throws {
+        let line = "4242 (my (odd) server) S 17 4242 4242 0 -1 4194560 300 0 0 0 150 50 7 3 20 0 1 0 12345 10000000 2560 18446744073709551615"
+        let entry = try #require(ProcessTable.parseStat(line))
+        #expect(entry.parent == 17)
+        #expect(entry.cpuTicks == 150 + 50 + 7 + 3)
+        #expect(entry.rssPages == 2560)
+        #expect(ProcessTable.parseStat("garbage") == nil)
+        #expect(ProcessTable.parseStat("1 (x) S 0 1") == nil)
+    }
+
+    @Test("this test process is found with its memory and open files")
+    func readsOwnProcess() throws {
+        let table = ProcessTable.read()
+        let usage = try #require(table.usage(of: getpid()))
+        #expect(usage.rssBytes > 1 << 20)
+        #expect(usage.openFiles >= 3)
+        #expect(table.usage(of: Int32.max) == nil)
+    }
+}
