@@ -1,0 +1,136 @@
+import Foundation
+import HangarCore
+import HangarSandbox
+import HangarTransport
+import Logging
+import NIOCore
+import Synchronization
+
+/// Runs each workload in the sandbox (bubblewrap, its own uid, rlimits, cgroups, seccomp, no
+/// network or only allowed domains), with `<serversDirectory>/<name>` as its only writable folder,
+/// mounted at /srv. An executable outside the system folders (its prefix when it sits in a
+/// `bin/`, e.g. a venv) and a working directory are mounted read-only at the same path, so
+/// `hangar add NAME -- /opt/x/server` runs as given.
+public struct SandboxLauncher: WorkloadLauncher {
+    public let probe: SandboxProbe
+    public let serversDirectory: String
+    let logger: Logger
+    let maxLineBytes = 16 << 10
+
+    public init(probe: SandboxProbe, serversDirectory: String, logger: Logger) {
+        self.probe = probe
+        self.serversDirectory = serversDirectory
+        self.logger = logger
+    }
+
+    public func launch(_ spec: WorkloadSpec) async throws -> any LaunchedWorkload {
+        try spec.validate()
+        let folder = serversDirectory + "/" + spec.name
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var binds: [ReadOnlyBind] = []
+        var seen = Set<String>()
+        func bind(_ path: String) {
+            let system = ["/usr/", "/bin/", "/lib/", "/lib64/", "/etc/ssl/"]
+            guard path.hasPrefix("/"), !system.contains(where: { path.hasPrefix($0) }), !path.hasPrefix(folder),
+                  !seen.contains(path), FileManager.default.fileExists(atPath: path) else { return }
+            seen.insert(path)
+            binds.append(ReadOnlyBind(host: path, inside: path))
+        }
+        var command = spec.command
+        if let first = command.first {
+            let resolved = first.contains("/") ? first : ProcessSpec(command: first, environment: spec.environment).resolvedExecutable() ?? first
+            command[0] = resolved
+            // A venv's or prefix's bin/: mount the whole prefix (its lib/ holds the packages).
+            let dir = (resolved as NSString).deletingLastPathComponent
+            bind(dir.hasSuffix("/bin") ? (dir as NSString).deletingLastPathComponent : dir)
+        }
+        if let cwd = spec.workingDirectory { bind(cwd) }
+        var limits = ResourceLimits()
+        limits.memoryBytes = spec.limits.memoryBytes.map { UInt64($0) }
+        limits.cpuCores = spec.limits.cpus
+        limits.maxProcesses = spec.limits.maxProcesses
+        limits.openFiles = spec.limits.maxOpenFiles.map { UInt64($0) }
+        let network: HangarSandbox.NetworkPolicy
+        switch spec.network {
+        case .none, .full: network = .none  // full host networking is never given to a sandboxed server
+        case .allowlist(let domains): network = .allowDomains(domains.map { $0.split(separator: ":").first.map(String.init) ?? $0 })
+        }
+        if case .full = spec.network {
+            logger.warning("network 'full' is not available in the sandbox; the server gets none", metadata: ["hangar.server": "\(spec.name)"])
+        }
+        let sandboxSpec = SandboxSpec(workloadID: spec.name, command: command, environment: spec.environment, serverDirectory: folder,
+                                      readOnlyBinds: binds, limits: limits, network: network,
+                                      path: spec.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        let sandboxed = try await Sandbox.launch(sandboxSpec, probe: probe, logger: logger)
+        let (lines, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4096))
+        let channel = try? await LineChannel.open(
+            readFD: sandboxed.stderrFD, writeFD: nil, maxLineBytes: maxLineBytes,
+            onEvent: { event in
+                switch event {
+                case .line(let buffer): continuation.yield(String(buffer: buffer))
+                case .oversize(let size): continuation.yield("[hangar: a stderr line of \(size) bytes was dropped]")
+                }
+            },
+            onClose: { continuation.finish() })
+        if channel == nil { continuation.finish() }
+        return SandboxedWorkload(sandboxed: sandboxed, stderrLines: lines, stderrChannel: channel)
+    }
+}
+
+/// A workload process inside its sandbox.
+final class SandboxedWorkload: LaunchedWorkload {
+    let sandboxed: SandboxedProcess
+    let stderrLines: AsyncStream<String>
+    private let stderrChannel: LineChannel?
+    private let stdio: Mutex<WorkloadStdio?>
+
+    init(sandboxed: SandboxedProcess, stderrLines: AsyncStream<String>, stderrChannel: LineChannel?) {
+        self.sandboxed = sandboxed
+        self.stderrLines = stderrLines
+        self.stderrChannel = stderrChannel
+        stdio = Mutex(WorkloadStdio(stdin: sandboxed.stdinFD, stdout: sandboxed.stdoutFD))
+    }
+
+    var pid: Int32 { sandboxed.pid }
+
+    var isolation: String {
+        let active = sandboxed.activeLayers.sorted().map(\.rawValue)
+        let missing = sandboxed.inactiveLayers.keys.sorted().map(\.rawValue)
+        return "sandbox: " + active.joined(separator: ",") + (missing.isEmpty ? "" : "; missing: " + missing.joined(separator: ","))
+    }
+
+    func takeStdio() -> WorkloadStdio? {
+        stdio.withLock { s in
+            defer { s = nil }
+            return s
+        }
+    }
+
+    func waitForExit() async -> WorkloadExit? {
+        let code = await sandboxed.waitForExit()
+        return WorkloadExit(rawCode: code)
+    }
+
+    func terminate(grace: Duration) async {
+        await sandboxed.stop(grace: grace)
+    }
+
+    func cleanup() async {
+        if let fds = takeStdio() {
+            close(fds.stdin)
+            close(fds.stdout)
+        }
+        if let stderrChannel {
+            stderrChannel.close()
+            await stderrChannel.closed
+        }
+        try? await sandboxed.cleanup(grace: .seconds(1))
+    }
+
+    func resourceUsage() async -> LauncherResourceUsage? {
+        let u = sandboxed.usage()
+        return LauncherResourceUsage(cpuTime: u.cpuMicroseconds.map { .microseconds(Int64(clamping: $0)) },
+                                     memoryBytes: u.memoryBytes.map { Int(clamping: $0) },
+                                     oomKills: u.oomKills.map { Int(clamping: $0) })
+    }
+}
