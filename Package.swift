@@ -164,7 +164,10 @@ let package = Package(
         .testTarget(name: "HangarSandboxTests", dependencies: ["HangarSandbox", "HangarCore"]),
         .testTarget(
             name: "HangarSupervisorTests",
-            dependencies: ["HangarSupervisor", "HangarSandbox", "HangarCore"]
+            dependencies: [
+                "HangarSupervisor", "HangarSandbox", "HangarCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(name: "HangarGatewayTests", dependencies: ["HangarGateway", "HangarUpstream", "HangarCore"]),
         .testTarget(
