@@ -123,7 +123,13 @@ public final class AuditLog: Sendable {
             defer { p = [] }
             return p
         }
-        try await writer.write(batch, to: store)
+        do {
+            try await writer.write(batch, to: store)
+        } catch {
+            // Nothing is dropped: the batch goes back in front of what came meanwhile.
+            pending.withLock { $0.insert(contentsOf: batch, at: 0) }
+            throw error
+        }
     }
 
     private let flushTurn = AsyncTurn()
@@ -139,11 +145,18 @@ public final class AuditLog: Sendable {
             }
             for await _ in wakeups {
                 if Task.isCancelled { break }
-                do throws(StoreError) { try await flush() } catch { onError(error) }
+                // Detached, so a shutdown arriving mid-write does not cancel the write.
+                let result = await Task.detached { () -> StoreError? in
+                    do throws(StoreError) { try await self.flush(); return nil } catch { return error }
+                }.value
+                if let result { onError(result) }
             }
             group.cancelAll()
         }
-        do throws(StoreError) { try await flush() } catch { onError(error) }
+        let last = await Task.detached { () -> StoreError? in
+            do throws(StoreError) { try await self.flush(); return nil } catch { return error }
+        }.value
+        if let last { onError(last) }
     }
 
     /// Records matching `query`, newest first (queued entries are written first).

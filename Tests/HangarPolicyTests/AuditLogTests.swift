@@ -25,6 +25,20 @@ import Testing
         #expect(v.isIntact && v.checked == 5)
     }
 
+    @Test func stoppingTheWriterMidStreamLosesNoRecord() async throws {
+        let store = try SQLiteStore()
+        let log = try await AuditLog.open(store: store, interval: .milliseconds(1))
+        let writer = Task { await log.run() }
+        for i in 0..<20_000 {
+            log.record(AuditEntry(identity: "local", action: "tools/call", target: "t", outcome: "ok", latencyMicros: Int64(i)))
+            if i == 10_000 { writer.cancel() }
+        }
+        await writer.value
+        try await log.flush()
+        #expect(try await store.auditChain(after: 0, limit: 100_000).count == 20_000)
+        #expect(try await log.verify().isIntact)
+    }
+
     @Test func theArgumentsHashIgnoresKeyOrderAndNeverHoldsValues() {
         let a = AuditLog.argumentsHash(["x": 1, "y": "secret"])
         #expect(a == AuditLog.argumentsHash(["y": "secret", "x": 1]))
