@@ -116,7 +116,7 @@ let package = Package(
             name: "hangar",
             dependencies: [
                 "HangarCore", "HangarGateway", "HangarServer", "HangarUpstream",
-                "HangarPolicy", "HangarStore", "HangarTransport",
+                "HangarPolicy", "HangarStore", "HangarTransport", "HangarSandbox", "HangarSupervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,7 +127,9 @@ let package = Package(
         .executableTarget(
             name: "hangar-fast-upstream",
             dependencies: ["HangarKit", "HangarCore"],
-            path: "Tests/Fixtures/FastUpstream"
+            path: "Tests/Fixtures/FastUpstream",
+            // Static Swift runtime: the binary runs inside the sandbox, which cannot see /opt/swift.
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
         .executableTarget(
             name: "GatewayBenchmark",

@@ -3,6 +3,7 @@ import HangarCore
 import HangarGateway
 import HangarPolicy
 import HangarStore
+import HangarSupervisor
 import HTTPTypes
 import Hummingbird
 
@@ -10,6 +11,7 @@ import Hummingbird
 /// role it needs; every change is audited. Errors are `{"error": {"code", "message"}}`.
 struct AdminAPI: Sendable {
     let gateway: Gateway
+    let hosted: HostedServers?
     var policy: PolicyPlane { gateway.policy }
 
     func register(on router: Router<HangarRequestContext>, authenticate: @escaping @Sendable (Request, HangarRequestContext) async -> AuthOutcome) {
@@ -32,6 +34,13 @@ struct AdminAPI: Sendable {
                         return Self.problem(.internalServerError, "store", e.description)
                     } catch let e as BadRequest {
                         return Self.problem(.badRequest, "bad_request", e.message)
+                    } catch let e as SupervisorError {
+                        let status: HTTPResponse.Status = switch e.code {
+                        case .unknownWorkload: .notFound
+                        case .duplicateWorkload, .invalidState: .conflict
+                        default: .badRequest
+                        }
+                        return Self.problem(status, e.code.rawValue.replacingOccurrences(of: " ", with: "_"), e.message)
                     } catch {
                         return Self.problem(.internalServerError, "internal", "internal error")
                     }
@@ -39,6 +48,7 @@ struct AdminAPI: Sendable {
             }
         }
 
+        registerServers { method, path, role, handler in route(method, path, role: role, handler) }
         route(.post, "keys", role: .admin) { request, _, identity in
             let body = try await Self.body(request)
             guard let roleName = body["role"]?.stringValue, let role = Role(rawValue: roleName) else {

@@ -12,10 +12,12 @@ import NIOCore
 public struct HangarHTTPServer: Sendable {
     public let gateway: Gateway
     public let metrics: ServerMetrics
+    public let hosted: HostedServers?
     let logger: Logger
 
-    public init(gateway: Gateway, metrics: ServerMetrics = ServerMetrics(), logger: Logger) {
+    public init(gateway: Gateway, hosted: HostedServers? = nil, metrics: ServerMetrics = ServerMetrics(), logger: Logger) {
         self.gateway = gateway
+        self.hosted = hosted
         self.metrics = metrics
         self.logger = logger
     }
@@ -40,7 +42,7 @@ public struct HangarHTTPServer: Sendable {
         router.post("mcp", use: authenticated { request, identity in await endpoint.post(request, identity: identity) })
         router.get("mcp", use: authenticated { request, identity in await endpoint.get(request, identity: identity) })
         router.delete("mcp", use: authenticated { request, identity in await endpoint.delete(request, identity: identity) })
-        AdminAPI(gateway: gateway).register(on: router) { request, context in await auth.identify(request, context: context) }
+        AdminAPI(gateway: gateway, hosted: hosted).register(on: router) { request, context in await auth.identify(request, context: context) }
         if let oauth {
             let metadata = JSONWriter.bytes([
                 "resource": .string(oauth.audience),

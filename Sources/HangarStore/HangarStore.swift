@@ -1,7 +1,7 @@
 /// Everything Hangar keeps across restarts, one protocol per concern. `SQLiteStore` implements
 /// them all; another backend (PostgreSQL) implements the same protocols and must pass the same
 /// conformance suite (`Tests/HangarStoreTests`).
-public typealias HangarStore = KeyStore & SecretStore & AuditStore & PinStore & SettingsStore
+public typealias HangarStore = KeyStore & SecretStore & AuditStore & PinStore & SettingsStore & WorkloadStore
 
 /// API keys: only a hash of each key is kept, found by its public prefix.
 public protocol KeyStore: Sendable {
@@ -45,4 +45,12 @@ public protocol PinStore: Sendable {
 public protocol SettingsStore: Sendable {
     func setting(_ key: String) async throws(StoreError) -> String?
     func setSetting(_ key: String, _ value: String?) async throws(StoreError)
+}
+
+/// Hosted servers as the user asked for them: the spec (JSON) and whether it should run, so a
+/// restarted daemon brings back what ran.
+public protocol WorkloadStore: Sendable {
+    func workloads() async throws(StoreError) -> [WorkloadRecord]
+    func putWorkload(_ workload: WorkloadRecord) async throws(StoreError)
+    func deleteWorkload(named name: String) async throws(StoreError) -> Bool
 }

@@ -132,3 +132,25 @@ public struct ToolPinRecord: Sendable, Hashable {
         self.changedMs = changedMs
     }
 }
+
+/// One hosted server's desired state.
+public struct WorkloadRecord: Sendable, Hashable {
+    public var name: String
+    /// The workload spec as JSON (secrets appear only as `${secret:NAME}` references).
+    public var spec: String
+    /// Should it run (true after start, false after stop).
+    public var running: Bool
+    /// For instances with a time to live: when it expires (ms since 1970).
+    public var expiresMs: Int64?
+    public var createdMs: Int64
+    public var updatedMs: Int64
+
+    public init(name: String, spec: String, running: Bool, expiresMs: Int64? = nil, createdMs: Int64, updatedMs: Int64) {
+        self.name = name
+        self.spec = spec
+        self.running = running
+        self.expiresMs = expiresMs
+        self.createdMs = createdMs
+        self.updatedMs = updatedMs
+    }
+}

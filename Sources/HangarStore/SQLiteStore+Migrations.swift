@@ -35,6 +35,13 @@ extension SQLiteStore {
                   PRIMARY KEY (server, tool));
                 """)
         }
+        m.registerMigration("v2-workloads") { db in
+            try db.execute(sql: """
+                CREATE TABLE workloads (
+                  name TEXT PRIMARY KEY, spec TEXT NOT NULL, running INTEGER NOT NULL,
+                  expires_ms INTEGER, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+                """)
+        }
         return m
     }()
 }

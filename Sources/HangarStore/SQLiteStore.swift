@@ -278,3 +278,33 @@ extension SQLiteStore {
         }
     }
 }
+
+// MARK: - Workloads
+
+extension SQLiteStore {
+    public func workloads() async throws(StoreError) -> [WorkloadRecord] {
+        try await read("list workloads") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM workloads ORDER BY created_ms, name").map { row in
+                WorkloadRecord(name: row["name"], spec: row["spec"], running: row["running"], expiresMs: row["expires_ms"],
+                               createdMs: row["created_ms"], updatedMs: row["updated_ms"])
+            }
+        }
+    }
+
+    public func putWorkload(_ w: WorkloadRecord) async throws(StoreError) {
+        try await write("store workload") { db in
+            try db.execute(sql: """
+                INSERT INTO workloads (name, spec, running, expires_ms, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, running = excluded.running,
+                  expires_ms = excluded.expires_ms, updated_ms = excluded.updated_ms
+                """, arguments: [w.name, w.spec, w.running, w.expiresMs, w.createdMs, w.updatedMs])
+        }
+    }
+
+    public func deleteWorkload(named name: String) async throws(StoreError) -> Bool {
+        try await write("delete workload") { db in
+            try db.execute(sql: "DELETE FROM workloads WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+}

@@ -7,6 +7,8 @@ import NIOCore
 
 /// Opens the store in the data directory and the policy plane over it.
 func openPolicy(_ config: GatewayConfig) async throws -> PolicyPlane {
+    // Everything Hangar writes (database, keys, logs) is for its own user only.
+    umask(0o077)
     try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true,
                                             attributes: [.posixPermissions: 0o700])
     let store = try SQLiteStore(directory: config.dataDirectory)

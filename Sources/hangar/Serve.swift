@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HangarGateway
 import HangarPolicy
+import HangarSandbox
 import HangarServer
 import Hummingbird
 
@@ -41,16 +42,23 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("hangar: created the first admin key (shown only now; keep it, e.g. export HANGAR_KEY=...): \(key)\n".utf8))
         }
         let gateway = Gateway(config: config, policy: policy, logger: logger)
-        let server = HangarHTTPServer(gateway: gateway, logger: logger)
+        let probe = await SandboxProbe.run()
+        let hosted = HostedServers(gateway: gateway, store: policy.store!, dataDirectory: config.dataDirectory, probe: probe, logger: logger)
+        let server = HangarHTTPServer(gateway: gateway, hosted: hosted, logger: logger)
         let startupWait = config.startupWait
         let (host, port) = (config.host, config.port)
         try await withGateway(gateway) {
-            await gateway.waitUntilReady(timeout: startupWait)
-            let app = server.application(host: host, port: port) { bound in
-                let shown = host.contains(":") ? "[\(host)]" : host
-                FileHandle.standardOutput.write(Data("hangar listening on http://\(shown):\(bound)/mcp\n".utf8))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await hosted.run() }
+                try await hosted.restore()
+                await gateway.waitUntilReady(timeout: startupWait)
+                let app = server.application(host: host, port: port) { bound in
+                    let shown = host.contains(":") ? "[\(host)]" : host
+                    FileHandle.standardOutput.write(Data("hangar listening on http://\(shown):\(bound)/mcp\n".utf8))
+                }
+                try await app.runService()
+                group.cancelAll()
             }
-            try await app.runService()
         }
     }
 

@@ -96,6 +96,22 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     }
 }
 
+extension StoreConformanceTests {
+    @Test(arguments: StoreKind.allCases)
+    func workloadsKeepTheirDesiredState(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.putWorkload(WorkloadRecord(name: "b", spec: "{}", running: true, createdMs: 2, updatedMs: 2))
+        try await store.putWorkload(WorkloadRecord(name: "a", spec: "{}", running: true, expiresMs: 99, createdMs: 1, updatedMs: 1))
+        try await store.putWorkload(WorkloadRecord(name: "b", spec: #"{"x":1}"#, running: false, createdMs: 5, updatedMs: 5))
+        let all = try await store.workloads()
+        #expect(all.map(\.name) == ["a", "b"])
+        #expect(all[1].running == false && all[1].spec == #"{"x":1}"# && all[1].createdMs == 2)
+        #expect(all[0].expiresMs == 99)
+        #expect(try await store.deleteWorkload(named: "a"))
+        #expect(try await !store.deleteWorkload(named: "a"))
+    }
+}
+
 @Suite struct SQLiteStoreTests {
     @Test func dataSurvivesReopening() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-store-\(UUID().uuidString)").path

@@ -1,0 +1,232 @@
+import Foundation
+import HangarCore
+import HangarGateway
+import HangarPolicy
+import HangarSandbox
+import HangarStore
+import HangarSupervisor
+import HangarUpstream
+import Logging
+
+/// Hosted MCP servers: the supervisor runs them in the sandbox, the gateway speaks MCP to them
+/// over their pipes (they join the one endpoint as `NAME__tool`), and their desired state is
+/// kept in the store so a restarted daemon brings back what ran.
+public final class HostedServers: Sendable {
+    public let supervisor: Supervisor
+    public let probe: SandboxProbe
+    let gateway: Gateway
+    let store: any WorkloadStore
+    let logger: Logger
+
+    public init(gateway: Gateway, store: any WorkloadStore, dataDirectory: String, probe: SandboxProbe, logger: Logger) {
+        self.gateway = gateway
+        self.store = store
+        self.probe = probe
+        self.logger = logger
+        let policy = gateway.policy
+        let serversDirectory = Self.serversDirectory(dataDirectory: dataDirectory)
+        logger.info("hosted servers' folders", metadata: ["hangar.path": "\(serversDirectory)"])
+        let launcher = ResolvingLauncher(inner: SandboxLauncher(probe: probe, serversDirectory: serversDirectory, logger: logger),
+                                         resolve: { text, server in try policy.resolveSecrets(text, for: server) })
+        supervisor = Supervisor(configuration: SupervisorConfiguration(dataDirectory: dataDirectory), launcher: launcher,
+                                healthCheck: MCPPing(gateway: gateway), connector: GatewayConnector(gateway: gateway), logger: logger)
+        for missing in SandboxLayer.allCases where !probe.layer(missing).available {
+            logger.warning("sandbox layer unavailable; hosted servers run without it",
+                           metadata: ["hangar.layer": "\(missing.rawValue)", "reason": "\(probe.layer(missing).reason ?? "")"])
+        }
+    }
+
+    /// Supervises until cancelled, keeping each hosted upstream's state in step with its workload.
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await self.supervisor.run() }
+            group.addTask {
+                for await event in self.supervisor.events() {
+                    guard case .stateChanged(_, let to) = event.kind, let upstream = self.gateway.pool.upstream(named: event.name) else { continue }
+                    switch to {
+                    case .pending, .starting, .unhealthy: upstream.markHosted(.starting, reason: event.detail)
+                    case .backoff: upstream.markHosted(.backoff, reason: event.detail)
+                    case .running: break
+                    case .stopping, .stopped, .failed, .expired: upstream.markHosted(.stopped, reason: event.detail ?? "the server is \(to.rawValue)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the workloads kept in the store and starts those that should run.
+    public func restore() async throws {
+        for record in try await store.workloads() {
+            do {
+                let spec = try JSONDecoder().decode(WorkloadSpec.self, from: Data(record.spec.utf8))
+                try register(spec)
+                if record.running {
+                    try supervisor.resume(spec.name, expiresAt: record.expiresMs.map { Date(timeIntervalSince1970: Double($0) / 1000) })
+                }
+            } catch {
+                logger.error("a stored hosted server could not be restored", metadata: ["hangar.server": "\(record.name)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func register(_ spec: WorkloadSpec) throws {
+        guard gateway.addServer(UpstreamConfig(name: spec.name, transport: .hosted)) != nil else {
+            throw SupervisorError(.duplicateWorkload, "a server named \(spec.name) already exists (in the config file or hosted)", name: spec.name)
+        }
+        do {
+            try supervisor.add(spec)
+        } catch {
+            gateway.removeServer(spec.name)
+            throw error
+        }
+    }
+
+    public func add(_ spec: WorkloadSpec, start: Bool) async throws {
+        try spec.validate()
+        try register(spec)
+        let now = WallClock.milliseconds()
+        let expires = start ? spec.timeToLive.map { now + Int64($0.components.seconds * 1000) } : nil
+        try await store.putWorkload(WorkloadRecord(name: spec.name, spec: try Self.encode(spec), running: start, expiresMs: expires,
+                                                   createdMs: now, updatedMs: now))
+        if start { try supervisor.start(spec.name) }
+    }
+
+    public func start(_ name: String) async throws { try await setRunning(name, true) { try self.supervisor.start(name) } }
+    public func stop(_ name: String) async throws { try await setRunning(name, false) { try self.supervisor.stop(name) } }
+    public func restart(_ name: String) async throws { try await setRunning(name, true) { try self.supervisor.restart(name) } }
+    public func restoreInstance(_ name: String) async throws { try await setRunning(name, true, renewExpiry: true) { try self.supervisor.restore(name) } }
+
+    public func remove(_ name: String) async throws {
+        try supervisor.remove(name)
+        gateway.removeServer(name)
+        _ = try await store.deleteWorkload(named: name)
+    }
+
+    private func setRunning(_ name: String, _ running: Bool, renewExpiry: Bool = false, _ action: () throws -> Void) async throws {
+        try action()
+        guard var record = try await store.workloads().first(where: { $0.name == name }) else { return }
+        record.running = running
+        record.updatedMs = WallClock.milliseconds()
+        if renewExpiry || (running && record.expiresMs == nil), let spec = try? supervisor.spec(name), let ttl = spec.timeToLive {
+            record.expiresMs = record.updatedMs + Int64(ttl.components.seconds * 1000)
+        }
+        try await store.putWorkload(record)
+    }
+
+    /// Where each server's own folder lives. Its parents must be searchable by the servers'
+    /// uids: `<dataDir>/servers` when they are (the data directory is then made 0711: others
+    /// may pass through, not list or read), else `/var/lib/hangar/servers-<hash of dataDir>`.
+    static func serversDirectory(dataDirectory: String) -> String {
+        var path = ""
+        var searchable = true
+        for part in (dataDirectory as NSString).standardizingPath.split(separator: "/") {
+            path += "/" + part
+            var st = stat()
+            guard stat(path, &st) == 0 else { break }
+            if path == (dataDirectory as NSString).standardizingPath { break }
+            if st.st_mode & 0o001 == 0 { searchable = false; break }
+        }
+        if searchable {
+            chmod(dataDirectory, 0o711)
+            let dir = dataDirectory + "/servers"
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            chmod(dir, 0o711)
+            return dir
+        }
+        var hash: UInt64 = 14695981039346656037
+        for byte in dataDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 1099511628211 }
+        let dir = "/var/lib/hangar/servers-" + String(hash, radix: 16).prefix(12)
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        chmod("/var/lib/hangar", 0o711)
+        chmod(dir, 0o711)
+        return dir
+    }
+
+    static func encode(_ spec: WorkloadSpec) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(spec), as: UTF8.self)
+    }
+}
+
+/// Resolves `${secret:NAME}` in a workload's command and environment at each launch; the
+/// stored spec keeps the references.
+struct ResolvingLauncher: WorkloadLauncher {
+    let inner: any WorkloadLauncher
+    let resolve: @Sendable (String, String) throws -> String
+
+    func launch(_ spec: WorkloadSpec) async throws -> any LaunchedWorkload {
+        var resolved = spec
+        resolved.command = try spec.command.map { try resolve($0, spec.name) }
+        for (key, value) in spec.environment where value.contains("${") {
+            resolved.environment[key] = try resolve(value, spec.name)
+        }
+        return try await inner.launch(resolved)
+    }
+}
+
+/// Readiness is a completed MCP handshake: the gateway takes the workload's pipes.
+struct GatewayConnector: WorkloadConnector {
+    let gateway: Gateway
+
+    func connect(_ target: WorkloadTarget) async throws {
+        guard let upstream = gateway.pool.upstream(named: target.name) else {
+            throw SupervisorError(.unknownWorkload, "no gateway entry for \(target.name)", name: target.name)
+        }
+        guard let stdio = target.process.takeStdio() else {
+            throw SupervisorError(.invalidSpec, "the workload's pipes were already taken", name: target.name)
+        }
+        try await upstream.attach(process: HostedProcess(target.process), stdin: stdio.stdin, stdout: stdio.stdout, stderr: nil)
+    }
+
+    func disconnect(_ target: WorkloadTarget) async {
+        await gateway.pool.upstream(named: target.name)?.detach()
+    }
+}
+
+/// A health check that asks the server itself: an MCP ping through its live session.
+struct MCPPing: HealthCheck {
+    let gateway: Gateway
+
+    func check(_ target: WorkloadTarget) async -> Bool {
+        guard let upstream = gateway.pool.upstream(named: target.name) else { return false }
+        do {
+            _ = try await upstream.request(MCPMethod.ping, params: nil, timeout: .seconds(5))
+            return true
+        } catch {
+            if case .remote = error.code { return true }  // it answered, even if it does not know ping
+            return false
+        }
+    }
+}
+
+/// A hosted workload's process as the upstream session sees it: the supervisor owns it, so
+/// closing the session leaves it running.
+final class HostedProcess: UpstreamProcess {
+    let launched: any LaunchedWorkload
+    private let status = Mutex<Int32?>(nil)
+
+    init(_ launched: any LaunchedWorkload) { self.launched = launched }
+
+    var exitCode: Int32? { status.withLock { $0 } }
+
+    func waitForExit() async -> Int32 {
+        let exit = await launched.waitForExit()
+        let code: Int32
+        switch exit {
+        case .exited(let c): code = c
+        case .killed(let s): code = -s
+        case nil: code = -1
+        }
+        status.withLock { $0 = code }
+        return code
+    }
+
+    func waitForExit(timeout: Duration) async -> Int32? {
+        await withTimeout(timeout) { await self.waitForExit() } ?? exitCode
+    }
+
+    func sessionClosed() async {}
+}
+
+import Synchronization

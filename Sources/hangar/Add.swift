@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import HangarCore
+
+struct Add: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Host an MCP server in the sandbox: hangar add NAME [options] -- CMD ARGS...",
+        discussion: "The server joins the daemon's endpoint as NAME__tool. Env values may refer to ${secret:NAME}.")
+
+    @OptionGroup var daemon: DaemonOptions
+    @Argument(help: "The server's name.") var name: String
+    @Option(name: .customLong("env"), help: "KEY=VALUE, repeatable.") var env: [String] = []
+    @Option(help: "Working directory (mounted read-only).") var cwd: String?
+    @Option(help: "Memory limit, swap included: bytes or 256M / 1G.") var memory: String?
+    @Option(help: "CPU limit in cores, e.g. 0.5.") var cpus: Double?
+    @Option(help: "Most processes the server may run.") var pids: Int?
+    @Option(help: "Most open files.") var files: Int?
+    @Option(help: "none (default) or a comma-separated list of domains reachable through the egress proxy.") var network: String?
+    @Option(help: "Time to live, e.g. 90s, 30m, 2h: the instance stops (expired) after it; `hangar restore` brings it back.") var ttl: String?
+    @Flag(help: "Add it stopped.") var noStart = false
+    @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
+
+    func run() async throws {
+        guard !command.isEmpty else { throw ValidationError("give the command after --, e.g. hangar add time -- mcp-server-time") }
+        var body: JSONObject = ["name": .string(name), "command": .array(command.map { .string($0) }), "start": .bool(!noStart)]
+        var envObject = JSONObject()
+        for pair in env {
+            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw ValidationError("--env takes KEY=VALUE, not '\(pair)'") }
+            envObject[String(pair[..<eq])] = .string(String(pair[pair.index(after: eq)...]))
+        }
+        if !envObject.isEmpty { body["env"] = .object(envObject) }
+        if let cwd { body["cwd"] = .string(cwd) }
+        if let memory { body["memoryBytes"] = .int(try Self.bytes(memory)) }
+        if let cpus { body["cpus"] = .double(cpus) }
+        if let pids { body["maxProcesses"] = .int(Int64(pids)) }
+        if let files { body["maxOpenFiles"] = .int(Int64(files)) }
+        if let network, network != "none" {
+            body["network"] = .array(network.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+        }
+        if let ttl { body["ttlSeconds"] = .double(try Self.seconds(ttl)) }
+        let reply = try await daemon.client.call(.POST, "servers", body: .object(body))
+        if daemon.json { print(JSONWriter.string(reply)); return }
+        print("added \(name): \(reply["state"]?.stringValue ?? "?")\(noStart ? "" : "; its tools appear as \(name)__TOOL once it runs")")
+    }
+
+    static func bytes(_ text: String) throws -> Int64 {
+        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = text.uppercased()
+        if digits.hasSuffix("B") { digits.removeLast() }
+        var multiplier: Int64 = 1
+        if let last = digits.last, let m = units[last] { multiplier = m; digits.removeLast() }
+        guard let n = Double(digits), n > 0 else { throw ValidationError("--memory takes bytes or a size like 256M or 1G") }
+        return Int64(n * Double(multiplier))
+    }
+
+    static func seconds(_ text: String) throws -> Double {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var digits = text.lowercased()
+        var multiplier = 1.0
+        if let last = digits.last, let m = units[last] { multiplier = m; digits.removeLast() }
+        guard let n = Double(digits), n > 0 else { throw ValidationError("--ttl takes a duration like 90s, 30m or 2h") }
+        return n * multiplier
+    }
+}
+
+struct PS: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: "Hosted servers: state, pid, uptime, restarts, CPU, memory, isolation.")
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() async throws {
+        let reply = try await daemon.client.call(.GET, "servers")
+        if daemon.json { print(JSONWriter.string(reply)); return }
+        let rows: [[String]] = (reply["servers"]?.arrayValue ?? []).map { s in
+            let uptime = s["uptime"]?.doubleValue.map { Self.duration($0) } ?? "-"
+            let cpu = s["cpuPercent"]?.doubleValue.map { String(format: "%.1f%%", $0) } ?? "-"
+            let mem = s["memoryBytes"]?.intValue.map { String(format: "%.1fM", Double($0) / 1_048_576) } ?? "-"
+            return [s["name"]?.stringValue ?? "", s["state"]?.stringValue ?? "", s["pid"]?.intValue.map(String.init) ?? "-", uptime,
+                    String(s["restarts"]?.intValue ?? 0), cpu, mem, s["isolation"]?.stringValue ?? "-"]
+        }
+        printTable(["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "CPU", "MEMORY", "ISOLATION"], rows)
+    }
+
+    static func duration(_ s: Double) -> String {
+        s < 60 ? String(format: "%.0fs", s) : s < 3600 ? String(format: "%.0fm", s / 60) : String(format: "%.1fh", s / 3600)
+    }
+}
+
+/// What start | stop | restart | restore | rm NAME share.
+enum Lifecycle {
+    static func action(_ verb: String, _ daemon: DaemonOptions, _ name: String) async throws {
+        let reply: JSONValue
+        if verb == "rm" {
+            reply = try await daemon.client.call(.DELETE, "servers/\(name)")
+            if daemon.json { print(#"{"removed":true}"#) } else { print("removed \(name)") }
+            return
+        }
+        reply = try await daemon.client.call(.POST, "servers/\(name)/\(verb)")
+        if daemon.json { print(JSONWriter.string(reply)); return }
+        print("\(name): \(reply["state"]?.stringValue ?? "?")")
+    }
+}
+
+struct Start: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start a hosted server (also after it failed its crash-loop guard).")
+    @OptionGroup var daemon: DaemonOptions
+    @Argument var name: String
+    func run() async throws { try await Lifecycle.action("start", daemon, name) }
+}
+
+struct Stop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop a hosted server (SIGTERM, then SIGKILL after its grace).")
+    @OptionGroup var daemon: DaemonOptions
+    @Argument var name: String
+    func run() async throws { try await Lifecycle.action("stop", daemon, name) }
+}
+
+struct Restart: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Restart a hosted server.")
+    @OptionGroup var daemon: DaemonOptions
+    @Argument var name: String
+    func run() async throws { try await Lifecycle.action("restart", daemon, name) }
+}
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bring back an expired or stopped instance (a new process, a fresh time to live).")
+    @OptionGroup var daemon: DaemonOptions
+    @Argument var name: String
+    func run() async throws { try await Lifecycle.action("restore", daemon, name) }
+}
+
+struct Remove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Stop and remove a hosted server (its log files stay).")
+    @OptionGroup var daemon: DaemonOptions
+    @Argument var name: String
+    func run() async throws { try await Lifecycle.action("rm", daemon, name) }
+}
