@@ -55,7 +55,7 @@ enum SchemaBench {
     }
 
     static func row(_ title: String, _ rate: Double) -> String {
-        let padded = title.padding(toLength: 52, withPad: " ", startingAt: 0)
+        let padded = title.padding(toLength: 56, withPad: " ", startingAt: 0)
         return "\(padded) \(String(format: "%12.0f", rate)) /s   \(String(format: "%8.2f", 1e6 / rate)) µs each"
     }
 }
