@@ -11,12 +11,22 @@ struct Daemon {
     /// The first admin key, printed once when the daemon starts under `--auth required`.
     var adminKey: String?
 
+    /// Starts a second daemon on the first one's config and data (the first has exited).
+    static func start(reusing previous: Daemon) async throws -> Daemon {
+        try await launch(directory: previous.directory, extraArguments: [])
+    }
+
     static func start(servers: JSONValue, gateway: JSONValue = [:], policy: JSONValue? = nil, extraArguments: [String] = []) async throws -> Daemon {
         let dir = try TestEnvironment.temporaryDirectory()
         let configPath = dir + "/hangar.json"
         var config: JSONObject = ["mcpServers": servers, "gateway": gateway]
         if let policy { config["policy"] = policy }
         try TestEnvironment.write(.object(config), to: configPath)
+        return try await launch(directory: dir, extraArguments: extraArguments)
+    }
+
+    private static func launch(directory dir: String, extraArguments: [String]) async throws -> Daemon {
+        let configPath = dir + "/hangar.json"
         let process = try await TestProcess.start(TestEnvironment.hangar,
                                                   ["serve", "--config", configPath, "--port", "0", "--data-dir", dir + "/data"] + extraArguments)
         guard let line = await process.waitForLine(timeout: .seconds(60), { $0.hasPrefix("hangar listening on ") }) else {

@@ -9,8 +9,11 @@ extension Interop {
     @Suite(.serialized)
     struct PolicyTests {
         static func cli(_ daemon: Daemon, _ arguments: [String], key: String?, stdin: String? = nil) async throws -> (status: Int32?, out: [String], err: [String]) {
-            var args = arguments + ["--url", daemon.baseURL]
-            if let key { args += ["--key", key] }
+            // Options go before a `--` (after it everything is the hosted server's command).
+            var options = ["--url", daemon.baseURL]
+            if let key { options += ["--key", key] }
+            var args = arguments
+            if let terminator = args.firstIndex(of: "--") { args.insert(contentsOf: options, at: terminator) } else { args += options }
             let process = try await TestProcess.start(TestEnvironment.hangar, args)
             if let stdin {
                 process.stdin.send(Array((stdin + "\n").utf8))
