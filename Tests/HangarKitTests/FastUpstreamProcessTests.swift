@@ -94,7 +94,7 @@ struct FastUpstreamProcessTests {
 
         try upstream.send(#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{\#(meta)}}"#)
         let names = try await upstream.next("tools/list")["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
-        #expect(names == ["echo", "add", "sleep", "crash", "add_tool", "env", "tool_0", "tool_1", "tool_2"])
+        #expect(names == ["echo", "add", "sleep", "crash", "add_tool", "structured", "env", "tool_0", "tool_1", "tool_2"])
 
         try upstream.send(#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":40},\#(meta)}}"#)
         let add = try await upstream.next("add")

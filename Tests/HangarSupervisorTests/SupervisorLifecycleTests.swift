@@ -139,7 +139,8 @@ struct SupervisorLifecycleTests {
     @Test("expiry stops the workload as expired; restore runs it again")
     func expiryAndRestore() async throws {
         try await withSupervisor { supervisor in
-            try supervisor.add(shellSpec("temp", "exec sleep 1000", timeToLive: .milliseconds(300)), start: true)
+            // Long enough that a loaded machine still sees it running before it expires again.
+            try supervisor.add(shellSpec("temp", "exec sleep 1000", timeToLive: .milliseconds(1500)), start: true)
             let running = try await waitFor(supervisor, "temp", .running)
             let pid = try #require(running.pid)
             #expect(running.expiresAt != nil)
