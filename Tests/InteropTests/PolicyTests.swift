@@ -224,6 +224,21 @@ extension Interop {
             #expect(audit.1["records"]?.arrayValue?.count == 2)
         }
 
+        @Test("Arguments and results over their size limits get -31803 naming which one; smaller calls pass")
+        func sizeLimits() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()],
+                                                policy: ["maxArgumentBytes": 10_000, "maxResultBytes": 2_000])
+            defer { Task { await daemon.stop() } }
+            let small = try await Self.call(daemon, "fast__echo", ["text": .string(String(repeating: "a", count: 500))], key: nil)
+            #expect(small.1["result"] != nil)
+            let bigResult = try await Self.call(daemon, "fast__echo", ["text": .string(String(repeating: "b", count: 3_000))], key: nil)
+            #expect(bigResult.1["error"]?["code"]?.intValue == -31803)
+            #expect(bigResult.1["error"]?["message"]?.stringValue?.contains("result") == true)
+            let bigArguments = try await Self.call(daemon, "fast__echo", ["text": .string(String(repeating: "c", count: 20_000))], key: nil)
+            #expect(bigArguments.1["error"]?["code"]?.intValue == -31803)
+            #expect(bigArguments.1["error"]?["message"]?.stringValue?.contains("arguments") == true)
+        }
+
         @Test("A legacy session belongs to the identity that opened it")
         func sessionsAreBoundToTheirIdentity() async throws {
             let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()], policy: ["auth": "required"])
