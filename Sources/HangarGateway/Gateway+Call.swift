@@ -21,7 +21,7 @@ extension Gateway {
                                      latencyMicros: micros, argumentsHash: argumentsHash, detail: detail))
         }
         let permissions = policy.config.permissions
-        guard let entry = catalog.tool(named: name) else {
+        guard let entry = catalog.tool(named: name), context.sees(entry.server) else {
             audit("error", "unknown tool")
             throw JSONRPCError.invalidParams("Unknown tool: \(name)")
         }

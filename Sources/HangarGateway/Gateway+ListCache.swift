@@ -9,7 +9,8 @@ extension Gateway {
     public func listResponse(_ request: JSONRPCMessage.Request, context: RequestContext) async -> [UInt8]? {
         guard Self.listMethods.contains(request.method) else { return nil }
         if context.era == .modern, (try? Self.checkModernMeta(request.params)) == nil { return nil }
-        let view = request.method == MCPMethod.toolsList ? policy.config.permissions.view(of: context.identity) : "all"
+        var view = request.method == MCPMethod.toolsList ? policy.config.permissions.view(of: context.identity) : "all"
+        if let only = context.server { view += "|server:" + only }
         let key = ListCacheKey(era: context.era, method: request.method, cursor: request.params?["cursor"]?.stringValue, view: view)
         if let cached = cachedList(key) { return Self.envelope(id: request.id, result: cached) }
         let generation = catalogGeneration

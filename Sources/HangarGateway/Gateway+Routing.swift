@@ -88,24 +88,25 @@ extension Gateway {
         case MCPMethod.toolsList:
             let permissions = policy.config.permissions
             let identity = context.identity
-            let visible = permissions.view(of: identity) == "all" ? catalog.tools
+            var visible = permissions.view(of: identity) == "all" ? catalog.tools
                 : catalog.tools.filter { permissions.allows(identity, server: $0.server, tool: $0.exposedName) }
+            if let only = context.server { visible = visible.filter { $0.server == only } }
             return try page(visible.map(\.definition), key: "tools", params: params)
         case MCPMethod.promptsList:
-            return try page(catalog.prompts.map(\.definition), key: "prompts", params: params)
+            return try page(catalog.prompts.filter { context.sees($0.server) }.map(\.definition), key: "prompts", params: params)
         case MCPMethod.resourcesList:
-            return try page(catalog.resources.map(\.definition), key: "resources", params: params)
+            return try page(catalog.resources.filter { context.sees($0.server) }.map(\.definition), key: "resources", params: params)
         case MCPMethod.resourceTemplatesList:
-            return try page(catalog.resourceTemplates.map(\.definition), key: "resourceTemplates", params: params)
+            return try page(catalog.resourceTemplates.filter { context.sees($0.server) }.map(\.definition), key: "resourceTemplates", params: params)
         case MCPMethod.toolsCall:
             return try await callTool(params, context: context)
         case MCPMethod.promptsGet:
             let name = try Self.requiredString(params, "name")
-            guard let entry = catalog.prompt(named: name) else { throw JSONRPCError.invalidParams("Unknown prompt: \(name)") }
+            guard let entry = catalog.prompt(named: name), context.sees(entry.server) else { throw JSONRPCError.invalidParams("Unknown prompt: \(name)") }
             return try await forward(request.method, params: params, renamed: entry.originalName, to: entry.server, context: context)
         case MCPMethod.resourcesRead, MCPMethod.resourcesSubscribe, MCPMethod.resourcesUnsubscribe:
             let uri = try Self.requiredString(params, "uri")
-            guard let server = catalog.server(forResource: uri) else {
+            guard let server = catalog.server(forResource: uri), context.sees(server) else {
                 if context.era == .legacy, request.method == MCPMethod.resourcesRead {
                     throw JSONRPCError(.resourceNotFound, "Resource not found: \(uri)", data: ["uri": .string(uri)])
                 }
@@ -146,12 +147,12 @@ extension Gateway {
         switch type {
         case "ref/prompt":
             let name = try Self.requiredString(ref, "name")
-            guard let entry = catalog.prompt(named: name) else { throw JSONRPCError.invalidParams("Unknown prompt: \(name)") }
+            guard let entry = catalog.prompt(named: name), context.sees(entry.server) else { throw JSONRPCError.invalidParams("Unknown prompt: \(name)") }
             params?["ref"]?["name"] = .string(entry.originalName)
             return try await forward(MCPMethod.complete, params: params, renamed: nil, to: entry.server, context: context)
         case "ref/resource":
             let uri = try Self.requiredString(ref, "uri")
-            guard let server = catalog.server(forResource: uri) else { throw JSONRPCError.invalidParams("Resource not found: \(uri)") }
+            guard let server = catalog.server(forResource: uri), context.sees(server) else { throw JSONRPCError.invalidParams("Resource not found: \(uri)") }
             return try await forward(MCPMethod.complete, params: params, renamed: nil, to: server, context: context)
         default:
             throw JSONRPCError.invalidParams("unknown ref type \(type)")

@@ -10,14 +10,22 @@ public struct RequestContext: Sendable {
     public var notify: (@Sendable (JSONRPCMessage.Notification) -> Void)?
     /// Who is asking, as authentication established.
     public var identity: Identity
+    /// An instance endpoint (`/i/NAME/mcp`): only this server's tools, prompts and resources.
+    public var server: String?
 
-    public init(era: ProtocolEra, protocolVersion: String, identity: Identity = .localAdmin,
+    public init(era: ProtocolEra, protocolVersion: String, identity: Identity = .localAdmin, server: String? = nil,
                 notify: (@Sendable (JSONRPCMessage.Notification) -> Void)? = nil) {
         self.era = era
         self.protocolVersion = protocolVersion
         self.identity = identity
+        self.server = server
         self.notify = notify
     }
+}
+
+extension RequestContext {
+    /// Whether this request may see what `server` offers (every server, outside an instance endpoint).
+    public func sees(_ server: String) -> Bool { self.server == nil || self.server == server }
 }
 
 /// A change downstream clients may be told about.

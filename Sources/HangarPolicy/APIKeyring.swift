@@ -79,6 +79,15 @@ public final class APIKeyring: Sendable {
         try await store.touchKeys(used)
     }
 
+    /// Hex SHA-256 of a credential (keys and instance tokens are stored only this way).
+    public static func digest(_ credential: String) -> String { hash(credential) }
+
+    /// A credential compared in constant time with a stored digest.
+    public static func matches(_ credential: String, digest: String) -> Bool { constantTimeEqual(hash(credential), digest) }
+
+    /// Random base62 text from the system's cryptographic generator.
+    public static func randomText(_ count: Int) -> String { randomBase62(count) }
+
     static func hash(_ key: String) -> String {
         SHA256.hash(data: Array(key.utf8)).hexString
     }

@@ -19,9 +19,11 @@ extension AdminAPI {
             let body = try await Self.body(request)
             let spec = try Self.spec(from: body)
             let start = body["start"]?.boolValue ?? true
-            try await hosted.add(spec, start: start)
+            let token = try await hosted.add(spec, start: start)
             policy.record(AuditEntry(identity: identity.name, action: "admin.servers.add", target: spec.name, outcome: "ok"))
-            return Self.reply(.created, try Self.json(hosted.supervisor.status(spec.name)))
+            var reply = try Self.json(hosted.supervisor.status(spec.name))
+            reply["instance"] = ["path": .string("/i/\(spec.name)/mcp"), "token": .string(token)]
+            return Self.reply(.created, reply)
         }
         route(.get, "servers/:name", .operator) { _, context, _ in
             let name = try context.parameters.require("name")

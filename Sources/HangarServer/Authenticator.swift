@@ -14,9 +14,13 @@ struct Authenticator: Sendable {
     let metrics: ServerMetrics
     /// Absolute URL of the protected resource metadata, for `WWW-Authenticate`.
     let metadataURL: String?
+    /// Instance tokens (`hi_...`) of hosted servers.
+    let instances: (@Sendable (String) -> Identity?)?
     private let failures: FailureThrottle
 
-    init(policy: PolicyPlane, mode: PolicyConfig.AuthMode, metrics: ServerMetrics, metadataURL: String?) {
+    init(policy: PolicyPlane, mode: PolicyConfig.AuthMode, metrics: ServerMetrics, metadataURL: String?,
+         instances: (@Sendable (String) -> Identity?)? = nil) {
+        self.instances = instances
         self.policy = policy
         self.mode = mode
         self.metrics = metrics
@@ -43,6 +47,10 @@ struct Authenticator: Sendable {
         }
         let credential = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         do {
+            if credential.hasPrefix("hi_") {
+                guard let identity = instances?(credential) else { throw PolicyError(.unauthenticated, "invalid instance token") }
+                return .identity(identity)
+            }
             if credential.hasPrefix("hk_") {
                 guard let keyring = policy.keyring else { throw PolicyError(.unauthenticated, "API keys are not enabled here") }
                 return .identity(try keyring.authenticate(credential))

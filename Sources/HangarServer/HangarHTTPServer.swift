@@ -29,7 +29,11 @@ public struct HangarHTTPServer: Sendable {
                                        limits: gateway.config.limits, logger: logger)
         let oauth = gateway.policy.tokens?.settings
         let metadataURL = oauth.map { Self.metadataURL(forResource: $0.audience) }
-        let auth = Authenticator(policy: gateway.policy, mode: gateway.config.policy.auth, metrics: metrics, metadataURL: metadataURL)
+        let hosted = self.hosted
+        var instances: (@Sendable (String) -> Identity?)?
+        if let hosted { instances = { token in hosted.authenticateInstance(token) } }
+        let auth = Authenticator(policy: gateway.policy, mode: gateway.config.policy.auth, metrics: metrics, metadataURL: metadataURL,
+                                 instances: instances)
         let router = Router(context: HangarRequestContext.self)
         @Sendable func authenticated(_ handler: @escaping @Sendable (Request, Identity) async -> Response) -> @Sendable (Request, HangarRequestContext) async -> Response {
             { request, context in
@@ -39,9 +43,38 @@ public struct HangarHTTPServer: Sendable {
                 }
             }
         }
-        router.post("mcp", use: authenticated { request, identity in await endpoint.post(request, identity: identity) })
-        router.get("mcp", use: authenticated { request, identity in await endpoint.get(request, identity: identity) })
-        router.delete("mcp", use: authenticated { request, identity in await endpoint.delete(request, identity: identity) })
+        /// An instance token opens only its own `/i/NAME/mcp`.
+        @Sendable func mainEndpoint(_ handler: @escaping @Sendable (Request, Identity) async -> Response) -> @Sendable (Request, HangarRequestContext) async -> Response {
+            authenticated { request, identity in
+                guard identity.kind != .instance else {
+                    metrics.rejected("forbidden")
+                    return HTTPReplies.error(.forbidden, id: nil, JSONRPCError(.forbidden, "Forbidden: an instance token opens only /i/\(identity.id)/mcp"))
+                }
+                return await handler(request, identity)
+            }
+        }
+        @Sendable func instanceEndpoint(_ handler: @escaping @Sendable (MCPHTTPEndpoint, Request, Identity) async -> Response) -> @Sendable (Request, HangarRequestContext) async -> Response {
+            { request, context in
+                guard let name = context.parameters.get("id"), (try? hosted?.supervisor.spec(name)) != nil else {
+                    return HTTPReplies.error(.notFound, id: nil, JSONRPCError(.invalidRequest, "No such instance"))
+                }
+                switch await auth.identify(request, context: context) {
+                case .refused(let refusal): return refusal
+                case .identity(let identity):
+                    if identity.kind == .instance, identity.id != name {
+                        metrics.rejected("forbidden")
+                        return HTTPReplies.error(.forbidden, id: nil, JSONRPCError(.forbidden, "Forbidden: this token opens only /i/\(identity.id)/mcp"))
+                    }
+                    return await handler(endpoint.scoped(to: name), request, identity)
+                }
+            }
+        }
+        router.post("mcp", use: mainEndpoint { request, identity in await endpoint.post(request, identity: identity) })
+        router.get("mcp", use: mainEndpoint { request, identity in await endpoint.get(request, identity: identity) })
+        router.delete("mcp", use: mainEndpoint { request, identity in await endpoint.delete(request, identity: identity) })
+        router.post("i/:id/mcp", use: instanceEndpoint { e, request, identity in await e.post(request, identity: identity) })
+        router.get("i/:id/mcp", use: instanceEndpoint { e, request, identity in await e.get(request, identity: identity) })
+        router.delete("i/:id/mcp", use: instanceEndpoint { e, request, identity in await e.delete(request, identity: identity) })
         AdminAPI(gateway: gateway, hosted: hosted).register(on: router) { request, context in await auth.identify(request, context: context) }
         if let oauth {
             let metadata = JSONWriter.bytes([

@@ -17,6 +17,8 @@ public final class HostedServers: Sendable {
     let gateway: Gateway
     let store: any WorkloadStore
     let logger: Logger
+    /// Instance tokens by public prefix: (server, SHA-256 of the token).
+    private let tokens = Mutex<[String: (server: String, digest: String)]>([:])
 
     public init(gateway: Gateway, store: any WorkloadStore, dataDirectory: String, probe: SandboxProbe, logger: Logger) {
         self.gateway = gateway
@@ -60,6 +62,9 @@ public final class HostedServers: Sendable {
             do {
                 let spec = try JSONDecoder().decode(WorkloadSpec.self, from: Data(record.spec.utf8))
                 try register(spec)
+                if let prefix = record.tokenPrefix, let digest = record.tokenHash {
+                    tokens.withLock { $0[prefix] = (spec.name, digest) }
+                }
                 if record.running {
                     try supervisor.resume(spec.name, expiresAt: record.expiresMs.map { Date(timeIntervalSince1970: Double($0) / 1000) })
                 }
@@ -81,14 +86,27 @@ public final class HostedServers: Sendable {
         }
     }
 
-    public func add(_ spec: WorkloadSpec, start: Bool) async throws {
+    /// Adds a hosted server; returns its instance token (shown once) for `/i/NAME/mcp`.
+    public func add(_ spec: WorkloadSpec, start: Bool) async throws -> String {
         try spec.validate()
         try register(spec)
         let now = WallClock.milliseconds()
         let expires = start ? spec.timeToLive.map { now + Int64($0.components.seconds * 1000) } : nil
+        let prefix = "hi_" + APIKeyring.randomText(8)
+        let token = prefix + "_" + APIKeyring.randomText(32)
+        let digest = APIKeyring.digest(token)
         try await store.putWorkload(WorkloadRecord(name: spec.name, spec: try Self.encode(spec), running: start, expiresMs: expires,
-                                                   createdMs: now, updatedMs: now))
+                                                   tokenPrefix: prefix, tokenHash: digest, createdMs: now, updatedMs: now))
+        tokens.withLock { $0[prefix] = (spec.name, digest) }
         if start { try supervisor.start(spec.name) }
+        return token
+    }
+
+    /// The identity an instance token stands for: it opens only `/i/NAME/mcp`.
+    public func authenticateInstance(_ token: String) -> Identity? {
+        guard token.utf8.count == 3 + 8 + 1 + 32 else { return nil }
+        guard let entry = tokens.withLock({ $0[String(token.prefix(11))] }), APIKeyring.matches(token, digest: entry.digest) else { return nil }
+        return Identity(kind: .instance, id: entry.server, role: .user)
     }
 
     public func start(_ name: String) async throws { try await setRunning(name, true) { try self.supervisor.start(name) } }
@@ -98,6 +116,7 @@ public final class HostedServers: Sendable {
 
     public func remove(_ name: String) async throws {
         try supervisor.remove(name)
+        tokens.withLock { t in t = t.filter { $0.value.server != name } }
         gateway.removeServer(name)
         _ = try await store.deleteWorkload(named: name)
     }

@@ -15,6 +15,14 @@ struct MCPHTTPEndpoint: Sendable {
     let origins: OriginPolicy
     let limits: JSONLimits
     let logger: Logger
+    /// Set on an instance endpoint (`/i/NAME/mcp`): only that server is served.
+    var server: String? = nil
+
+    func scoped(to server: String) -> MCPHTTPEndpoint {
+        var copy = self
+        copy.server = server
+        return copy
+    }
 
     static let namedMethods: Set<String> = [MCPMethod.toolsCall, MCPMethod.resourcesRead, MCPMethod.promptsGet]
 
@@ -111,7 +119,7 @@ struct MCPHTTPEndpoint: Sendable {
         if let v = request.headers[HTTPReplies.versionHeader], ProtocolVersion.era(of: v) == nil {
             return reject("version", .badRequest, id: nil, JSONRPCError(.invalidRequest, "Unsupported MCP-Protocol-Version: \(v); supported: \(ProtocolVersion.supported.joined(separator: ", "))"))
         }
-        let context = RequestContext(era: .legacy, protocolVersion: session.version, identity: identity)
+        let context = RequestContext(era: .legacy, protocolVersion: session.version, identity: identity, server: server)
         switch frame {
         case .unreadable:
             return HTTPReplies.json(.badRequest, [])
@@ -208,7 +216,7 @@ struct MCPHTTPEndpoint: Sendable {
         }
         metrics.request("http", era: "modern")
         let version = r.params?["_meta"]?[MetaKey.protocolVersion]?.stringValue ?? ProtocolVersion.modern
-        let context = RequestContext(era: .modern, protocolVersion: version, identity: identity)
+        let context = RequestContext(era: .modern, protocolVersion: version, identity: identity, server: server)
         if r.method == MCPMethod.subscriptionsListen {
             return listen(r)
         }

@@ -142,14 +142,20 @@ public struct WorkloadRecord: Sendable, Hashable {
     public var running: Bool
     /// For instances with a time to live: when it expires (ms since 1970).
     public var expiresMs: Int64?
+    /// The instance token's public prefix and SHA-256 (the token itself is shown once).
+    public var tokenPrefix: String?
+    public var tokenHash: String?
     public var createdMs: Int64
     public var updatedMs: Int64
 
-    public init(name: String, spec: String, running: Bool, expiresMs: Int64? = nil, createdMs: Int64, updatedMs: Int64) {
+    public init(name: String, spec: String, running: Bool, expiresMs: Int64? = nil, tokenPrefix: String? = nil, tokenHash: String? = nil,
+                createdMs: Int64, updatedMs: Int64) {
         self.name = name
         self.spec = spec
         self.running = running
         self.expiresMs = expiresMs
+        self.tokenPrefix = tokenPrefix
+        self.tokenHash = tokenHash
         self.createdMs = createdMs
         self.updatedMs = updatedMs
     }

@@ -42,6 +42,12 @@ extension SQLiteStore {
                   expires_ms INTEGER, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
                 """)
         }
+        m.registerMigration("v3-instance-tokens") { db in
+            try db.execute(sql: """
+                ALTER TABLE workloads ADD COLUMN token_prefix TEXT;
+                ALTER TABLE workloads ADD COLUMN token_hash TEXT;
+                """)
+        }
         return m
     }()
 }

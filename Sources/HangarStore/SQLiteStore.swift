@@ -286,6 +286,7 @@ extension SQLiteStore {
         try await read("list workloads") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM workloads ORDER BY created_ms, name").map { row in
                 WorkloadRecord(name: row["name"], spec: row["spec"], running: row["running"], expiresMs: row["expires_ms"],
+                               tokenPrefix: row["token_prefix"], tokenHash: row["token_hash"],
                                createdMs: row["created_ms"], updatedMs: row["updated_ms"])
             }
         }
@@ -294,10 +295,12 @@ extension SQLiteStore {
     public func putWorkload(_ w: WorkloadRecord) async throws(StoreError) {
         try await write("store workload") { db in
             try db.execute(sql: """
-                INSERT INTO workloads (name, spec, running, expires_ms, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO workloads (name, spec, running, expires_ms, token_prefix, token_hash, created_ms, updated_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, running = excluded.running,
-                  expires_ms = excluded.expires_ms, updated_ms = excluded.updated_ms
-                """, arguments: [w.name, w.spec, w.running, w.expiresMs, w.createdMs, w.updatedMs])
+                  expires_ms = excluded.expires_ms, token_prefix = excluded.token_prefix, token_hash = excluded.token_hash,
+                  updated_ms = excluded.updated_ms
+                """, arguments: [w.name, w.spec, w.running, w.expiresMs, w.tokenPrefix, w.tokenHash, w.createdMs, w.updatedMs])
         }
     }
 

@@ -41,6 +41,10 @@ struct Add: AsyncParsableCommand {
         let reply = try await daemon.client.call(.POST, "servers", body: .object(body))
         if daemon.json { print(JSONWriter.string(reply)); return }
         print("added \(name): \(reply["state"]?.stringValue ?? "?")\(noStart ? "" : "; its tools appear as \(name)__TOOL once it runs")")
+        if let path = reply["instance"]?["path"]?.stringValue, let token = reply["instance"]?["token"]?.stringValue {
+            print("instance endpoint: \(daemon.client.base)\(path)")
+            print("instance token (shown only now; it opens only that endpoint): \(token)")
+        }
     }
 
     static func bytes(_ text: String) throws -> Int64 {

@@ -101,12 +101,13 @@ extension StoreConformanceTests {
     func workloadsKeepTheirDesiredState(kind: StoreKind) async throws {
         let store = try kind.make()
         try await store.putWorkload(WorkloadRecord(name: "b", spec: "{}", running: true, createdMs: 2, updatedMs: 2))
-        try await store.putWorkload(WorkloadRecord(name: "a", spec: "{}", running: true, expiresMs: 99, createdMs: 1, updatedMs: 1))
+        try await store.putWorkload(WorkloadRecord(name: "a", spec: "{}", running: true, expiresMs: 99, tokenPrefix: "hi_x", tokenHash: "h",
+                                                   createdMs: 1, updatedMs: 1))
         try await store.putWorkload(WorkloadRecord(name: "b", spec: #"{"x":1}"#, running: false, createdMs: 5, updatedMs: 5))
         let all = try await store.workloads()
         #expect(all.map(\.name) == ["a", "b"])
         #expect(all[1].running == false && all[1].spec == #"{"x":1}"# && all[1].createdMs == 2)
-        #expect(all[0].expiresMs == 99)
+        #expect(all[0].expiresMs == 99 && all[0].tokenPrefix == "hi_x" && all[0].tokenHash == "h")
         #expect(try await store.deleteWorkload(named: "a"))
         #expect(try await !store.deleteWorkload(named: "a"))
     }

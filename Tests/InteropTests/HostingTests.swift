@@ -105,6 +105,32 @@ extension Interop {
             #expect(Self.text(try await PolicyTests.call(daemon, "short__echo", ["text": "alive"], key: nil)) == "alive")
         }
 
+        @Test("An instance token opens only its own /i/NAME/mcp, which serves only that server")
+        func instanceEndpoints() async throws {
+            let daemon = try await Daemon.start(servers: ["cfg": Daemon.fastServer()], policy: ["auth": "required"])
+            defer { Task { await daemon.stop() } }
+            let added = try await Self.cli(daemon, ["add", "solo", "--json", "--", TestEnvironment.fastUpstream])
+            let reply = try JSONParser.parse(added.out.joined(), limits: .upstream)
+            let token = try #require(reply["instance"]?["token"]?.stringValue)
+            #expect(reply["instance"]?["path"]?.stringValue == "/i/solo/mcp")
+            _ = try await Self.waitFor(daemon, "solo", state: "running")
+            #expect(try await Self.cli(daemon, ["add", "other", "--no-start", "--", TestEnvironment.fastUpstream]).status == 0)
+            let instance = Daemon(process: daemon.process, url: daemon.baseURL + "/i/solo/mcp", directory: daemon.directory, adminKey: nil)
+            let (status, names) = try await PolicyTests.toolNames(instance, key: token)
+            #expect(status == 200)
+            #expect(names.contains("solo__echo") && !names.contains { $0.hasPrefix("cfg__") }, "\(names)")
+            #expect(Self.text(try await PolicyTests.call(instance, "solo__echo", ["text": "mine"], key: token)) == "mine")
+            let foreign = try await PolicyTests.call(instance, "cfg__echo", ["text": "x"], key: token)
+            #expect(foreign.1["error"] != nil, "another server's tool is not reachable through an instance")
+            #expect(try await PolicyTests.toolNames(daemon, key: token).0 == 403, "the token does not open the main endpoint")
+            let elsewhere = Daemon(process: daemon.process, url: daemon.baseURL + "/i/other/mcp", directory: daemon.directory, adminKey: nil)
+            #expect(try await PolicyTests.toolNames(elsewhere, key: token).0 == 403)
+            #expect(try await PolicyTests.toolNames(instance, key: nil).0 == 401)
+            #expect(try await PolicyTests.toolNames(instance, key: "hi_AAAAAAAA_" + String(repeating: "B", count: 32)).0 == 401)
+            let missing = Daemon(process: daemon.process, url: daemon.baseURL + "/i/nope/mcp", directory: daemon.directory, adminKey: nil)
+            #expect(try await PolicyTests.toolNames(missing, key: token).0 == 404)
+        }
+
         @Test("Bad requests get clear errors: no command, a taken name, an unknown server, a bad limit")
         func badRequests() async throws {
             let daemon = try await Daemon.start(servers: ["cfg": Daemon.fastServer()])
