@@ -56,7 +56,7 @@ import Testing
     ])
     func tamperingIsDetected(_ sql: String, _ brokenAt: Int64) async throws {
         let (_, _, path) = try await Self.filled(5)
-        try Self.sqlite(path, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; \(sql);")
+        try await Self.sqlite(path, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; \(sql);")
         let reopened = try await AuditLog.open(store: try SQLiteStore(path: path))
         let v = try await reopened.verify()
         #expect(!v.isIntact)
@@ -65,11 +65,11 @@ import Testing
 
     @Test func theStoreRefusesEditsWhileTheTriggersStand() async throws {
         let (_, _, path) = try await Self.filled(2)
-        #expect(throws: (any Error).self) { try Self.sqlite(path, "UPDATE audit SET outcome = 'ok' WHERE seq = 1;") }
+        await #expect(throws: (any Error).self) { try await Self.sqlite(path, "UPDATE audit SET outcome = 'ok' WHERE seq = 1;") }
     }
 
     /// Runs SQL with the sqlite3 library directly, as someone with the file would.
-    static func sqlite(_ path: String, _ sql: String) throws {
-        try RawSQLite.execute(path: path, sql: sql)
+    static func sqlite(_ path: String, _ sql: String) async throws {
+        try await RawSQLite.execute(path: path, sql: sql)
     }
 }

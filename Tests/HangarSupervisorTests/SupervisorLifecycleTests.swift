@@ -140,7 +140,7 @@ struct SupervisorLifecycleTests {
     func expiryAndRestore() async throws {
         try await withSupervisor { supervisor in
             // Long enough that a loaded machine still sees it running before it expires again.
-            try supervisor.add(shellSpec("temp", "exec sleep 1000", timeToLive: .milliseconds(1500)), start: true)
+            try supervisor.add(shellSpec("temp", "exec sleep 1000", timeToLive: .seconds(5)), start: true)
             let running = try await waitFor(supervisor, "temp", .running)
             let pid = try #require(running.pid)
             #expect(running.expiresAt != nil)

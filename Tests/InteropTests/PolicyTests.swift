@@ -122,7 +122,7 @@ extension Interop {
             let verify = try await Self.cli(daemon, ["audit", "verify"], key: admin)
             #expect(verify.status == 0 && verify.out.joined().contains("intact"))
             // Someone with the database file rewrites history: verify catches it.
-            try Self.sqlite(daemon.directory + "/data/hangar.sqlite",
+            try await Self.sqlite(daemon.directory + "/data/hangar.sqlite",
                             "DROP TRIGGER audit_no_update; UPDATE audit SET outcome = 'ok' WHERE outcome = 'denied';")
             let broken = try await Self.cli(daemon, ["audit", "verify"], key: admin)
             #expect(broken.status == 1)
@@ -268,13 +268,11 @@ extension Interop {
             #expect(p.stderrLines.joined().contains("--auth required"))
         }
 
-        static func sqlite(_ path: String, _ sql: String) throws {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            p.arguments = ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, sql]
-            try p.run()
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0)
+        static func sqlite(_ path: String, _ sql: String) async throws {
+            let p = try await TestProcess.start("/usr/bin/python3", [
+                "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, sql,
+            ])
+            #expect(await p.waitForExit() == 0)
         }
     }
 }
