@@ -41,11 +41,11 @@ enum FastUpstreamTools {
             exit(3)
         }
         server.addTool(
-            name: "add_tool", description: "Adds an echo tool of the given name and announces the list change.",
-            inputSchema: objectSchema(["name": ["type": "string"]], required: ["name"])
+            name: "add_tool", description: "Adds (or replaces) an echo tool of the given name and description and announces the list change.",
+            inputSchema: objectSchema(["name": ["type": "string"], "description": ["type": "string"]], required: ["name"])
         ) { [weak server] call in
             guard let name = call.string("name"), !name.isEmpty, let server else { return .error("add_tool needs a name") }
-            server.addTool(name: name, description: "Echo tool added at run time.",
+            server.addTool(name: name, description: call.string("description") ?? "Echo tool added at run time.",
                            inputSchema: objectSchema(["text": ["type": "string"]], required: [])) { call in
                 .text(call.string("text") ?? "")
             }
