@@ -192,7 +192,8 @@ final class HTTPUpstreamSession: UpstreamSession {
 
     private func deliver(_ note: JSONRPCMessage.Notification, sink: RequestNotificationSink?) {
         switch note.method {
-        case MCPMethod.progress, MCPMethod.message where sink != nil: sink?(note.method, note.params)
+        case MCPMethod.progress: sink?(note.method, note.params)  // progress without a waiting request has nowhere to go
+        case MCPMethod.message where sink != nil: sink?(note.method, note.params)
         default:
             if let event = UpstreamEvent(notification: note) { onEvent(event) }
         }
