@@ -204,12 +204,19 @@ extension Supervisor {
             let now = ContinuousClock.now
             state.withLock { s in
                 guard var entry = s.entries[name], let current = entry.process, current.pid == process.pid else { return }
-                var percent = 0.0
+                // CPU time moves in clock ticks (10 ms): over a short interval the ratio is noise, so a
+                // new percentage needs at least 200 ms of wall time; it never exceeds every core busy.
+                var percent = entry.samples.last?.cpuPercent ?? 0
                 if let last = entry.lastCPU {
                     let wall = last.at.duration(to: now).seconds
-                    if wall > 0 { percent = max(0, (cpuTime - last.time).seconds / wall * 100) }
+                    if wall >= 0.2 {
+                        let cap = 100 * Double(ProcessInfo.processInfo.activeProcessorCount)
+                        percent = min(cap, max(0, (cpuTime - last.time).seconds / wall * 100))
+                        entry.lastCPU = (cpuTime, now)
+                    }
+                } else {
+                    entry.lastCPU = (cpuTime, now)
                 }
-                entry.lastCPU = (cpuTime, now)
                 entry.samples.append(MetricsSample(
                     time: Date(), cpuPercent: percent, memoryBytes: fromLauncher?.memoryBytes ?? usage.rssBytes,
                     openFiles: usage.openFiles, processes: usage.processes, oomKills: fromLauncher?.oomKills))
