@@ -96,7 +96,8 @@ extension Interop {
         func expiryAndRestore() async throws {
             let daemon = try await Daemon.start(servers: [:])
             defer { Task { await daemon.stop() } }
-            #expect(try await Self.cli(daemon, ["add", "short", "--ttl", "2s", "--", TestEnvironment.fastUpstream]).status == 0)
+            // Long enough that a loaded machine still sees it running before it expires.
+            #expect(try await Self.cli(daemon, ["add", "short", "--ttl", "5s", "--", TestEnvironment.fastUpstream]).status == 0)
             _ = try await Self.waitFor(daemon, "short", state: "running")
             _ = try await Self.waitFor(daemon, "short", state: "expired")
             #expect(try await PolicyTests.call(daemon, "short__echo", ["text": "x"], key: nil).1["error"] != nil)
