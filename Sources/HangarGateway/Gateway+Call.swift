@@ -13,7 +13,9 @@ extension Gateway {
         if let arguments, arguments.objectValue == nil, arguments != .null {
             throw JSONRPCError.invalidParams("\"arguments\" must be an object")
         }
-        let argumentsHash = policy.audit == nil ? "" : AuditLog.argumentsHash(arguments)
+        // One serialization of the arguments serves the size limit and the audit hash.
+        let argumentBytes = arguments.map(AuditLog.canonicalBytes)
+        let argumentsHash = policy.audit == nil ? "" : argumentBytes.map { AuditLog.argumentsHash(canonicalBytes: $0) } ?? ""
         func audit(_ outcome: String, _ detail: String = "") {
             let elapsed = ContinuousClock.now - started
             let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
@@ -37,8 +39,7 @@ extension Gateway {
             throw error
         }
         defer { permit.release() }
-        if let arguments {
-            let size = JSONWriter.bytes(arguments).count
+        if let size = argumentBytes?.count {
             if size > policy.config.maxArgumentBytes {
                 audit("invalid", "arguments of \(size) bytes")
                 throw PolicyError(.tooLarge, "The arguments of \(name) are \(size) bytes; the limit is \(policy.config.maxArgumentBytes)").rpcError

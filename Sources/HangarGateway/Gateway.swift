@@ -144,10 +144,7 @@ public final class Gateway: Sendable {
         case .removed(let server):
             let changed = state.withLock { s -> Bool in
                 guard s.snapshots.removeValue(forKey: server) != nil else { return false }
-                s.catalog = ExposedCatalog(snapshots: pool.upstreams.compactMap { s.snapshots[$0.name] }, naming: config.naming)
-                s.generation += 1
-                s.listCache = [:]
-                s.validators = [:]
+                rebuildCatalog(&s)
                 return true
             }
             if changed {
@@ -195,16 +192,21 @@ public final class Gateway: Sendable {
         guard !changed.isEmpty else { return }
         let collisions = state.withLock { s -> [String] in
             s.snapshots[upstream.name] = snapshot
-            let ordered = pool.upstreams.compactMap { s.snapshots[$0.name] }
-            s.catalog = ExposedCatalog(snapshots: ordered, naming: config.naming)
-            s.generation += 1
-            s.listCache = [:]
-            s.validators = [:]
+            rebuildCatalog(&s)
             return s.catalog.collisions
         }
         for c in collisions { logger.warning("name collision: \(c)") }
         await warmListCache()
         broadcast(changed)
+    }
+
+    /// A new catalog version from the snapshots, in pool order; what was derived from the old
+    /// one (list bytes, compiled schemas) is dropped.
+    private func rebuildCatalog(_ s: inout State) {
+        s.catalog = ExposedCatalog(snapshots: pool.upstreams.compactMap { s.snapshots[$0.name] }, naming: config.naming)
+        s.generation += 1
+        s.listCache = [:]
+        s.validators = [:]
     }
 
     private func broadcast(_ changes: [CatalogChange]) {

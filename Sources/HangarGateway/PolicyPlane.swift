@@ -79,10 +79,12 @@ public final class PolicyPlane: Sendable {
     /// Redacts every known secret value.
     public var redactor: Redactor { redactorBox.withLock { $0 } }
 
+    /// Audits an entry, its detail redacted.
     public func record(_ entry: AuditEntry) {
-        audit?.record(AuditEntry(atMs: entry.atMs, identity: entry.identity, action: entry.action, target: entry.target,
-                                 outcome: entry.outcome, latencyMicros: entry.latencyMicros, argumentsHash: entry.argumentsHash,
-                                 detail: redactor.redact(entry.detail)))
+        guard let audit else { return }
+        var entry = entry
+        if !entry.detail.isEmpty { entry.detail = redactor.redact(entry.detail) }
+        audit.record(entry)
     }
 
     // MARK: Secrets (kept here so the redactor follows every change)

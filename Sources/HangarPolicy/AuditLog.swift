@@ -145,18 +145,18 @@ public final class AuditLog: Sendable {
             }
             for await _ in wakeups {
                 if Task.isCancelled { break }
-                // Detached, so a shutdown arriving mid-write does not cancel the write.
-                let result = await Task.detached { () -> StoreError? in
-                    do throws(StoreError) { try await self.flush(); return nil } catch { return error }
-                }.value
-                if let result { onError(result) }
+                if let error = await uncancellableFlush() { onError(error) }
             }
             group.cancelAll()
         }
-        let last = await Task.detached { () -> StoreError? in
+        if let error = await uncancellableFlush() { onError(error) }
+    }
+
+    /// A flush in a task of its own, so a shutdown arriving mid-write does not cancel the write.
+    private func uncancellableFlush() async -> StoreError? {
+        await Task.detached { () -> StoreError? in
             do throws(StoreError) { try await self.flush(); return nil } catch { return error }
         }.value
-        if let last { onError(last) }
     }
 
     /// Records matching `query`, newest first (queued entries are written first).
@@ -218,7 +218,18 @@ public final class AuditLog: Sendable {
     /// Hex SHA-256 of the canonical form of `arguments` (object keys sorted), "" for none.
     public static func argumentsHash(_ arguments: JSONValue?) -> String {
         guard let arguments else { return "" }
-        return SHA256.hash(data: JSONWriter.bytes(canonical(arguments))).hexString
+        return argumentsHash(canonicalBytes: canonicalBytes(arguments))
+    }
+
+    /// The hash of arguments already in canonical form (`canonicalBytes`).
+    public static func argumentsHash(canonicalBytes bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).hexString
+    }
+
+    /// `value` serialized with object keys sorted: as long as its plain serialization, and the
+    /// same for equal values whatever their key order.
+    public static func canonicalBytes(_ value: JSONValue) -> [UInt8] {
+        JSONWriter.bytes(canonical(value))
     }
 
     static func canonical(_ value: JSONValue) -> JSONValue {

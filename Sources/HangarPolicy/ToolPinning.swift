@@ -48,9 +48,8 @@ public final class ToolPinning: Sendable {
             let (text, hash) = Self.fingerprint(tool)
             let existing = pins.withLock { $0[Self.key(server, name)] }
             guard var pin = existing else {
-                let pin = ToolPinRecord(server: server, tool: name, pinnedHash: hash, pinnedDefinition: text, status: .pinned, firstSeenMs: nowMs)
-                try await store.upsertPin(pin)
-                pins.withLock { $0[Self.key(server, name)] = pin }
+                try await save(ToolPinRecord(server: server, tool: name, pinnedHash: hash, pinnedDefinition: text, status: .pinned,
+                                             firstSeenMs: nowMs))
                 report.pinned.append(name)
                 continue
             }
@@ -59,9 +58,7 @@ public final class ToolPinning: Sendable {
                     pin.status = .pinned
                     pin.currentHash = nil
                     pin.currentDefinition = nil
-                    try await store.upsertPin(pin)
-                    let settled = pin
-                    pins.withLock { $0[Self.key(server, name)] = settled }
+                    try await save(pin)
                 }
                 continue
             }
@@ -72,9 +69,7 @@ public final class ToolPinning: Sendable {
                 pin.currentHash = hash
                 pin.currentDefinition = text
                 pin.changedMs = nowMs
-                try await store.upsertPin(pin)
-                let drifted = pin
-                pins.withLock { $0[Self.key(server, name)] = drifted }
+                try await save(pin)
                 report.newlyDrifted.append(name)
             }
         }
@@ -91,10 +86,14 @@ public final class ToolPinning: Sendable {
         pin.currentHash = nil
         pin.currentDefinition = nil
         pin.changedMs = nowMs
-        try await store.upsertPin(pin)
-        let approved = pin
-        pins.withLock { $0[Self.key(server, tool)] = approved }
+        try await save(pin)
         return true
+    }
+
+    /// Stores a pin, then makes it the one in memory.
+    private func save(_ pin: ToolPinRecord) async throws(StoreError) {
+        try await store.upsertPin(pin)
+        pins.withLock { $0[Self.key(pin.server, pin.tool)] = pin }
     }
 
     /// Every tool currently drifted from its pin.
@@ -109,7 +108,7 @@ public final class ToolPinning: Sendable {
             o.removeValue(forKey: "_meta")
             definition = .object(o)
         }
-        let bytes = JSONWriter.bytes(AuditLog.canonical(definition))
+        let bytes = AuditLog.canonicalBytes(definition)
         return (String(decoding: bytes, as: UTF8.self), SHA256.hash(data: bytes).hexString)
     }
 }

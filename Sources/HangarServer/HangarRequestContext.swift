@@ -18,6 +18,7 @@ public struct HangarRequestContext: RequestContext {
         return Self.isLoopback(ip)
     }
 
+    /// A loopback address (127.0.0.0/8, ::1, IPv4-mapped 127.x) or the name localhost.
     public static func isLoopback(_ ip: String) -> Bool {
         ip == "::1" || ip.hasPrefix("127.") || ip.hasPrefix("::ffff:127.") || ip == "localhost"
     }

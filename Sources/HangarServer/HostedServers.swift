@@ -7,6 +7,7 @@ import HangarStore
 import HangarSupervisor
 import HangarUpstream
 import Logging
+import Synchronization
 
 /// Hosted MCP servers: the supervisor runs them in the sandbox, the gateway speaks MCP to them
 /// over their pipes (they join the one endpoint as `NAME__tool`), and their desired state is
@@ -123,7 +124,7 @@ public final class HostedServers: Sendable {
 
     private func setRunning(_ name: String, _ running: Bool, renewExpiry: Bool = false, _ action: () throws -> Void) async throws {
         try action()
-        guard var record = try await store.workloads().first(where: { $0.name == name }) else { return }
+        guard var record = try await store.workload(named: name) else { return }
         record.running = running
         record.updatedMs = WallClock.milliseconds()
         if renewExpiry || (running && record.expiresMs == nil), let spec = try? supervisor.spec(name), let ttl = spec.timeToLive {
@@ -167,85 +168,3 @@ public final class HostedServers: Sendable {
         return String(decoding: try encoder.encode(spec), as: UTF8.self)
     }
 }
-
-/// Resolves `${secret:NAME}` in a workload's command and environment at each launch; the
-/// stored spec keeps the references.
-struct ResolvingLauncher: WorkloadLauncher {
-    let inner: any WorkloadLauncher
-    let resolve: @Sendable (String, String) throws -> String
-
-    func launch(_ spec: WorkloadSpec) async throws -> any LaunchedWorkload {
-        var resolved = spec
-        resolved.command = try spec.command.map { try resolve($0, spec.name) }
-        for (key, value) in spec.environment where value.contains("${") {
-            resolved.environment[key] = try resolve(value, spec.name)
-        }
-        return try await inner.launch(resolved)
-    }
-}
-
-/// Readiness is a completed MCP handshake: the gateway takes the workload's pipes.
-struct GatewayConnector: WorkloadConnector {
-    let gateway: Gateway
-
-    func connect(_ target: WorkloadTarget) async throws {
-        guard let upstream = gateway.pool.upstream(named: target.name) else {
-            throw SupervisorError(.unknownWorkload, "no gateway entry for \(target.name)", name: target.name)
-        }
-        guard let stdio = target.process.takeStdio() else {
-            throw SupervisorError(.invalidSpec, "the workload's pipes were already taken", name: target.name)
-        }
-        try await upstream.attach(process: HostedProcess(target.process), stdin: stdio.stdin, stdout: stdio.stdout, stderr: nil)
-    }
-
-    func disconnect(_ target: WorkloadTarget) async {
-        await gateway.pool.upstream(named: target.name)?.detach()
-    }
-}
-
-/// A health check that asks the server itself: an MCP ping through its live session.
-struct MCPPing: HealthCheck {
-    let gateway: Gateway
-
-    func check(_ target: WorkloadTarget) async -> Bool {
-        guard let upstream = gateway.pool.upstream(named: target.name) else { return false }
-        do {
-            _ = try await upstream.request(MCPMethod.ping, params: nil, timeout: .seconds(5))
-            return true
-        } catch {
-            if case .remote = error.code { return true }  // it answered, even if it does not know ping
-            return false
-        }
-    }
-}
-
-/// A hosted workload's process as the upstream session sees it: the supervisor owns it, so
-/// closing the session leaves it running.
-final class HostedProcess: UpstreamProcess {
-    let launched: any LaunchedWorkload
-    private let status = Mutex<Int32?>(nil)
-
-    init(_ launched: any LaunchedWorkload) { self.launched = launched }
-
-    var exitCode: Int32? { status.withLock { $0 } }
-
-    func waitForExit() async -> Int32 {
-        let exit = await launched.waitForExit()
-        let code: Int32
-        switch exit {
-        case .exited(let c): code = c
-        case .killed(let s): code = -s
-        case nil: code = -1
-        }
-        status.withLock { $0 = code }
-        return code
-    }
-
-    func waitForExit(timeout: Duration) async -> Int32? {
-        await withTimeout(timeout) { await self.waitForExit() } ?? exitCode
-    }
-
-    func sessionClosed() async {}
-}
-
-import Synchronization

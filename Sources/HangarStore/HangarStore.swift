@@ -51,6 +51,7 @@ public protocol SettingsStore: Sendable {
 /// restarted daemon brings back what ran.
 public protocol WorkloadStore: Sendable {
     func workloads() async throws(StoreError) -> [WorkloadRecord]
+    func workload(named name: String) async throws(StoreError) -> WorkloadRecord?
     func putWorkload(_ workload: WorkloadRecord) async throws(StoreError)
     func deleteWorkload(named name: String) async throws(StoreError) -> Bool
 }

@@ -284,12 +284,20 @@ extension SQLiteStore {
 extension SQLiteStore {
     public func workloads() async throws(StoreError) -> [WorkloadRecord] {
         try await read("list workloads") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM workloads ORDER BY created_ms, name").map { row in
-                WorkloadRecord(name: row["name"], spec: row["spec"], running: row["running"], expiresMs: row["expires_ms"],
-                               tokenPrefix: row["token_prefix"], tokenHash: row["token_hash"],
-                               createdMs: row["created_ms"], updatedMs: row["updated_ms"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM workloads ORDER BY created_ms, name").map(Self.workload(from:))
         }
+    }
+
+    public func workload(named name: String) async throws(StoreError) -> WorkloadRecord? {
+        try await read("read workload") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM workloads WHERE name = ?", arguments: [name]).map(Self.workload(from:))
+        }
+    }
+
+    static func workload(from row: Row) -> WorkloadRecord {
+        WorkloadRecord(name: row["name"], spec: row["spec"], running: row["running"], expiresMs: row["expires_ms"],
+                       tokenPrefix: row["token_prefix"], tokenHash: row["token_hash"],
+                       createdMs: row["created_ms"], updatedMs: row["updated_ms"])
     }
 
     public func putWorkload(_ w: WorkloadRecord) async throws(StoreError) {

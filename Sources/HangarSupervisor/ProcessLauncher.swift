@@ -1,8 +1,6 @@
 import Foundation
 import HangarCore
 import HangarTransport
-import NIOCore
-import Synchronization
 
 /// Runs a workload as a plain child process in its own process group, killed by the kernel if
 /// the daemon dies. It applies no isolation (the sandbox launcher does) and says so.
@@ -23,23 +21,12 @@ public struct ProcessLauncher: WorkloadLauncher {
         let processSpec = ProcessSpec(command: spec.command[0], arguments: Array(spec.command.dropFirst()),
                                       environment: environment, workingDirectory: spec.workingDirectory)
         let child = try await ChildProcess.spawn(processSpec)
-        let (lines, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4096))
         do {
-            let channel = try await LineChannel.open(
-                readFD: child.stderrFD, writeFD: nil, maxLineBytes: maxLineBytes,
-                onEvent: { event in
-                    switch event {
-                    case .line(let buffer): continuation.yield(String(buffer: buffer))
-                    case .oversize(let size): continuation.yield("[hangar: a stderr line of \(size) bytes was dropped]")
-                    }
-                },
-                onClose: { continuation.finish() })
-            return LaunchedProcess(child: child, stderrLines: lines, stderrChannel: channel)
+            let pipes = try await WorkloadPipes.open(stdin: child.stdinFD, stdout: child.stdoutFD, stderr: child.stderrFD,
+                                                     maxLineBytes: maxLineBytes)
+            return LaunchedProcess(child: child, pipes: pipes)
         } catch {
-            continuation.finish()
-            let launched = LaunchedProcess(child: child, stderrLines: lines, stderrChannel: nil)
-            await launched.terminate(grace: .zero)
-            await launched.cleanup()
+            await child.terminate(grace: .zero)
             throw error
         }
     }
@@ -48,27 +35,18 @@ public struct ProcessLauncher: WorkloadLauncher {
 /// A process started by `ProcessLauncher`.
 final class LaunchedProcess: LaunchedWorkload {
     let child: ChildProcess
-    let stderrLines: AsyncStream<String>
-    private let stderrChannel: LineChannel?
-    /// Descriptors not yet handed over (nil once taken or closed).
-    private let stdio: Mutex<WorkloadStdio?>
+    private let pipes: WorkloadPipes
 
-    init(child: ChildProcess, stderrLines: AsyncStream<String>, stderrChannel: LineChannel?) {
+    init(child: ChildProcess, pipes: WorkloadPipes) {
         self.child = child
-        self.stderrLines = stderrLines
-        self.stderrChannel = stderrChannel
-        self.stdio = Mutex(WorkloadStdio(stdin: child.stdinFD, stdout: child.stdoutFD))
+        self.pipes = pipes
     }
 
     var pid: Int32 { child.pid }
     var isolation: String { "none: plain process in its own process group (limits and network policy not enforced)" }
+    var stderrLines: AsyncStream<String> { pipes.stderrLines }
 
-    func takeStdio() -> WorkloadStdio? {
-        stdio.withLock { s in
-            defer { s = nil }
-            return s
-        }
-    }
+    func takeStdio() -> WorkloadStdio? { pipes.takeStdio() }
 
     func waitForExit() async -> WorkloadExit? {
         _ = await child.waitForExit()
@@ -80,13 +58,6 @@ final class LaunchedProcess: LaunchedWorkload {
     }
 
     func cleanup() async {
-        if let fds = takeStdio() {
-            close(fds.stdin)
-            close(fds.stdout)
-        }
-        if let stderrChannel {
-            stderrChannel.close()
-            await stderrChannel.closed
-        }
+        await pipes.close()
     }
 }

@@ -3,8 +3,6 @@ import HangarCore
 import HangarSandbox
 import HangarTransport
 import Logging
-import NIOCore
-import Synchronization
 
 /// Runs each workload in the sandbox (bubblewrap, its own uid, rlimits, cgroups, seccomp, no
 /// network or only allowed domains), with `<serversDirectory>/<name>` as its only writable folder,
@@ -62,36 +60,29 @@ public struct SandboxLauncher: WorkloadLauncher {
                                       readOnlyBinds: binds, limits: limits, network: network,
                                       path: spec.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         let sandboxed = try await Sandbox.launch(sandboxSpec, probe: probe, logger: logger)
-        let (lines, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4096))
-        let channel = try? await LineChannel.open(
-            readFD: sandboxed.stderrFD, writeFD: nil, maxLineBytes: maxLineBytes,
-            onEvent: { event in
-                switch event {
-                case .line(let buffer): continuation.yield(String(buffer: buffer))
-                case .oversize(let size): continuation.yield("[hangar: a stderr line of \(size) bytes was dropped]")
-                }
-            },
-            onClose: { continuation.finish() })
-        if channel == nil { continuation.finish() }
-        return SandboxedWorkload(sandboxed: sandboxed, stderrLines: lines, stderrChannel: channel)
+        do {
+            let pipes = try await WorkloadPipes.open(stdin: sandboxed.stdinFD, stdout: sandboxed.stdoutFD, stderr: sandboxed.stderrFD,
+                                                     maxLineBytes: maxLineBytes)
+            return SandboxedWorkload(sandboxed: sandboxed, pipes: pipes)
+        } catch {
+            try? await sandboxed.cleanup(grace: .zero)
+            throw error
+        }
     }
 }
 
 /// A workload process inside its sandbox.
 final class SandboxedWorkload: LaunchedWorkload {
     let sandboxed: SandboxedProcess
-    let stderrLines: AsyncStream<String>
-    private let stderrChannel: LineChannel?
-    private let stdio: Mutex<WorkloadStdio?>
+    private let pipes: WorkloadPipes
 
-    init(sandboxed: SandboxedProcess, stderrLines: AsyncStream<String>, stderrChannel: LineChannel?) {
+    init(sandboxed: SandboxedProcess, pipes: WorkloadPipes) {
         self.sandboxed = sandboxed
-        self.stderrLines = stderrLines
-        self.stderrChannel = stderrChannel
-        stdio = Mutex(WorkloadStdio(stdin: sandboxed.stdinFD, stdout: sandboxed.stdoutFD))
+        self.pipes = pipes
     }
 
     var pid: Int32 { sandboxed.pid }
+    var stderrLines: AsyncStream<String> { pipes.stderrLines }
 
     var isolation: String {
         let active = sandboxed.activeLayers.sorted().map(\.rawValue)
@@ -99,16 +90,10 @@ final class SandboxedWorkload: LaunchedWorkload {
         return "sandbox: " + active.joined(separator: ",") + (missing.isEmpty ? "" : "; missing: " + missing.joined(separator: ","))
     }
 
-    func takeStdio() -> WorkloadStdio? {
-        stdio.withLock { s in
-            defer { s = nil }
-            return s
-        }
-    }
+    func takeStdio() -> WorkloadStdio? { pipes.takeStdio() }
 
     func waitForExit() async -> WorkloadExit? {
-        let code = await sandboxed.waitForExit()
-        return WorkloadExit(rawCode: code)
+        WorkloadExit(rawCode: await sandboxed.waitForExit())
     }
 
     func terminate(grace: Duration) async {
@@ -116,14 +101,7 @@ final class SandboxedWorkload: LaunchedWorkload {
     }
 
     func cleanup() async {
-        if let fds = takeStdio() {
-            close(fds.stdin)
-            close(fds.stdout)
-        }
-        if let stderrChannel {
-            stderrChannel.close()
-            await stderrChannel.closed
-        }
+        await pipes.close()
         try? await sandboxed.cleanup(grace: .seconds(1))
     }
 

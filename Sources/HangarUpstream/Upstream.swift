@@ -46,19 +46,18 @@ public final class Upstream: Sendable {
     public var name: String { config.name }
 
     /// Connects to a hosted workload's process over its pipes (probe, handshake) and makes it
-    /// this upstream's live session. Throws when the handshake fails; the caller owns the process.
-    public func attach(process: any UpstreamProcess, stdin: Int32, stdout: Int32, stderr: Int32?) async throws {
-        let events: @Sendable (UpstreamEvent) -> Void = { [name, onEvent] event in onEvent(name, event) }
-        let scrub = config.scrub
+    /// this upstream's live session. Throws when the handshake fails; the caller owns the
+    /// process and reads its stderr (the supervisor keeps hosted servers' logs).
+    public func attach(process: any UpstreamProcess, stdin: Int32, stdout: Int32) async throws {
         let session = try await StdioUpstreamSession.attach(
-            server: name, process: process, stdin: stdin, stdout: stdout, stderr: stderr, connectTimeout: config.connectTimeout,
-            logger: logger,
-            stderrLine: { [logger] line in
-                let text = String(buffer: line)
-                logger.debug("stderr: \(scrub?(text) ?? text)")
-            },
-            onEvent: events)
+            server: name, process: process, stdin: stdin, stdout: stdout, stderr: nil, connectTimeout: config.connectTimeout,
+            logger: logger, stderrLine: { _ in }, onEvent: sessionEvents)
         if case .terminated = attachInput.yield(session) { await session.close() }
+    }
+
+    /// Session events, tagged with this upstream's name.
+    private var sessionEvents: @Sendable (UpstreamEvent) -> Void {
+        { [name, onEvent] event in onEvent(name, event) }
     }
 
     /// Drops the live session of a hosted workload whose process is gone or being stopped.
@@ -209,7 +208,7 @@ public final class Upstream: Sendable {
     }
 
     private func connect() async throws -> any UpstreamSession {
-        let events: @Sendable (UpstreamEvent) -> Void = { [name, onEvent] event in onEvent(name, event) }
+        let events = sessionEvents
         let transport: UpstreamConfig.Transport
         do {
             transport = try config.resolvedTransport()

@@ -48,21 +48,27 @@ struct Add: AsyncParsableCommand {
     }
 
     static func bytes(_ text: String) throws -> Int64 {
-        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
-        var digits = text.uppercased()
-        if digits.hasSuffix("B") { digits.removeLast() }
-        var multiplier: Int64 = 1
-        if let last = digits.last, let m = units[last] { multiplier = m; digits.removeLast() }
-        guard let n = Double(digits), n > 0 else { throw ValidationError("--memory takes bytes or a size like 256M or 1G") }
-        return Int64(n * Double(multiplier))
+        var text = text.uppercased()
+        if text.hasSuffix("B") { text.removeLast() }
+        guard let n = scaled(text, units: ["K": 1024, "M": 1_048_576, "G": 1_073_741_824]) else {
+            throw ValidationError("--memory takes bytes or a size like 256M or 1G")
+        }
+        return Int64(n)
     }
 
     static func seconds(_ text: String) throws -> Double {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        var digits = text.lowercased()
+        guard let n = scaled(text.lowercased(), units: ["s": 1, "m": 60, "h": 3600, "d": 86400]) else {
+            throw ValidationError("--ttl takes a duration like 90s, 30m or 2h")
+        }
+        return n
+    }
+
+    /// A positive number with an optional one-letter unit suffix, times that unit.
+    static func scaled(_ text: String, units: [Character: Double]) -> Double? {
+        var digits = text
         var multiplier = 1.0
         if let last = digits.last, let m = units[last] { multiplier = m; digits.removeLast() }
-        guard let n = Double(digits), n > 0 else { throw ValidationError("--ttl takes a duration like 90s, 30m or 2h") }
+        guard let n = Double(digits), n > 0 else { return nil }
         return n * multiplier
     }
 }

@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
         if let port { config.port = port }
         if let dataDir { config.dataDirectory = dataDir }
         if let auth { config.policy.auth = auth }
-        if config.policy.auth == .local, !Self.isLoopback(config.host) {
+        if config.policy.auth == .local, !HangarRequestContext.isLoopback(config.host) {
             throw ValidationError("--auth local lets unauthenticated clients in as admin, so it only works on a loopback address; \(config.host) is not one. Use --auth required (and create keys with `hangar keys create`), or listen on 127.0.0.1")
         }
         let logger = options.makeLogger()
@@ -62,9 +62,6 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
 }
 
 extension PolicyConfig.AuthMode: ExpressibleByArgument {}

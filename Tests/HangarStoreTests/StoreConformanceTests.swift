@@ -108,6 +108,8 @@ extension StoreConformanceTests {
         #expect(all.map(\.name) == ["a", "b"])
         #expect(all[1].running == false && all[1].spec == #"{"x":1}"# && all[1].createdMs == 2)
         #expect(all[0].expiresMs == 99 && all[0].tokenPrefix == "hi_x" && all[0].tokenHash == "h")
+        #expect(try await store.workload(named: "b") == all[1])
+        #expect(try await store.workload(named: "zz") == nil)
         #expect(try await store.deleteWorkload(named: "a"))
         #expect(try await !store.deleteWorkload(named: "a"))
     }
