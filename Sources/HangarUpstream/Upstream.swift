@@ -108,22 +108,29 @@ public final class Upstream: Sendable {
         }
     }
 
+    /// Makes `session` the live one and serves it until it ends (or the task is cancelled);
+    /// returns why it ended.
+    private func serve(_ session: any UpstreamSession) async -> String {
+        let hs = session.handshake
+        logger.info("upstream connected", metadata: ["hangar.era": "\(hs.era.rawValue)", "hangar.version": "\(hs.version)"])
+        becomeReady(session)
+        onEvent(name, .connected(era: hs.era, version: hs.version))
+        let reason = await withTaskCancellationHandler {
+            await session.run()
+        } onCancel: {
+            Task { await session.close() }
+        }
+        await session.close()
+        return reason
+    }
+
     /// A hosted upstream: serve each attached session until it ends, until cancelled.
     private func runHosted() async {
         becomeUnavailable(error: "not started")
         setState(.stopped)
         for await session in attached {
             if Task.isCancelled { await session.close(); break }
-            let hs = session.handshake
-            logger.info("hosted server connected", metadata: ["hangar.era": "\(hs.era.rawValue)", "hangar.version": "\(hs.version)"])
-            becomeReady(session)
-            onEvent(name, .connected(era: hs.era, version: hs.version))
-            let reason = await withTaskCancellationHandler {
-                await session.run()
-            } onCancel: {
-                Task { await session.close() }
-            }
-            await session.close()
+            let reason = await serve(session)
             state.withLock { s in
                 s.session = nil
                 s.state = .stopped
@@ -176,16 +183,7 @@ public final class Upstream: Sendable {
                 attempt += 1
                 continue
             }
-            let hs = session.handshake
-            logger.info("upstream connected", metadata: ["hangar.era": "\(hs.era.rawValue)", "hangar.version": "\(hs.version)"])
-            becomeReady(session)
-            onEvent(name, .connected(era: hs.era, version: hs.version))
-            let reason = await withTaskCancellationHandler {
-                await session.run()
-            } onCancel: {
-                Task { await session.close() }
-            }
-            await session.close()
+            let reason = await serve(session)
             if Task.isCancelled { break }
             logger.warning("upstream ended: \(reason); restarting")
             state.withLock { s in
