@@ -11,9 +11,12 @@ import Synchronization
 /// stored spec keeps the references.
 struct ResolvingLauncher: WorkloadLauncher {
     let inner: any WorkloadLauncher
+    /// Installs what the spec's package needs and gives the command that runs it.
+    let prepare: @Sendable (WorkloadSpec) async throws -> WorkloadSpec
     let resolve: @Sendable (String, String) throws -> String
 
     func launch(_ spec: WorkloadSpec) async throws -> any LaunchedWorkload {
+        let spec = try await prepare(spec)
         var resolved = spec
         resolved.command = try spec.command.map { try resolve($0, spec.name) }
         for (key, value) in spec.environment where value.contains("${") {
@@ -35,6 +38,7 @@ struct GatewayConnector: WorkloadConnector {
             throw SupervisorError(.invalidSpec, "the workload's pipes were already taken", name: target.name)
         }
         try await upstream.attach(process: HostedProcess(target.process), stdin: stdio.stdin, stdout: stdio.stdout)
+        await gateway.catalogAttached(target.name)
     }
 
     func disconnect(_ target: WorkloadTarget) async {

@@ -27,8 +27,10 @@ struct Daemon {
 
     private static func launch(directory dir: String, extraArguments: [String]) async throws -> Daemon {
         let configPath = dir + "/hangar.json"
+        // PyPI servers' template venvs are shared by the tests' daemons: pip runs once per version.
         let process = try await TestProcess.start(TestEnvironment.hangar,
-                                                  ["serve", "--config", configPath, "--port", "0", "--data-dir", dir + "/data"] + extraArguments)
+                                                  ["serve", "--config", configPath, "--port", "0", "--data-dir", dir + "/data"] + extraArguments,
+                                                  environment: ["HANGAR_PACKAGE_CACHE": NSTemporaryDirectory() + "hangar-test-packages"])
         guard let line = await process.waitForLine(timeout: .seconds(60), { $0.hasPrefix("hangar listening on ") }) else {
             let err = process.stderrLines.suffix(20).joined(separator: "\n")
             await process.stop()
