@@ -160,11 +160,24 @@ extension Gateway {
     }
 
     /// Sends a request to its upstream under the original name, passing progress back to the client.
+    /// `_meta` key carrying `{"id", "role"}` of the caller to in-process servers.
+    public static let callerMetaKey = "io.hangar/caller"
+
     func forward(_ method: String, params: JSONValue?, renamed original: String?, to server: String,
                          context: RequestContext) async throws -> JSONValue {
         guard let upstream = pool.upstream(named: server) else { throw JSONRPCError(.internalError, "no upstream '\(server)'") }
         var params = params ?? [:]
         if let original { params["name"] = .string(original) }
+        // Only a server inside the daemon learns who calls; a client cannot forge it for one.
+        if upstream.isInProcess || params["_meta"]?[Self.callerMetaKey] != nil {
+            var meta = params["_meta"]?.objectValue ?? [:]
+            if upstream.isInProcess {
+                meta[Self.callerMetaKey] = ["id": .string(context.identity.name), "role": .string(context.identity.role.rawValue)]
+            } else {
+                meta.removeValue(forKey: Self.callerMetaKey)
+            }
+            params["_meta"] = .object(meta)
+        }
         var sink: RequestNotificationSink?
         if let notify = context.notify {
             sink = { method, params in notify(JSONRPCMessage.Notification(method: method, params: params)) }

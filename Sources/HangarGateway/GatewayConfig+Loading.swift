@@ -56,6 +56,7 @@ extension GatewayConfig {
                 if naming.separator.isEmpty { throw ConfigError("gateway.separator must not be empty") }
             case "prefixTools", "prefix": naming.prefix = try bool(value, key)
             case "pageSize": pageSize = Int(try int(value, key))
+            case "managementTools": managementTools = try bool(value, key)
             case "listTTLms": listTTLMilliseconds = Int(try int(value, key))
             case "requestTimeoutSeconds": requestTimeout = .milliseconds(Int64(try number(value, key) * 1000))
             case "startupWaitSeconds": startupWait = .milliseconds(Int64(try number(value, key) * 1000))

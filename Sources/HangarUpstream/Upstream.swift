@@ -45,6 +45,12 @@ public final class Upstream: Sendable {
 
     public var name: String { config.name }
 
+    /// True for a server inside the daemon, which is told who calls it.
+    public var isInProcess: Bool {
+        if case .inProcess = config.transport { return true }
+        return false
+    }
+
     /// Connects to a hosted workload's process over its pipes (probe, handshake) and makes it
     /// this upstream's live session. Throws when the handshake fails; the caller owns the
     /// process and reads its stderr (the supervisor keeps hosted servers' logs).
@@ -228,6 +234,8 @@ public final class Upstream: Sendable {
                                                        connectTimeout: config.connectTimeout, logger: logger, onEvent: events)
         case .hosted:
             throw UpstreamError(.unavailable, server: name, detail: "a hosted server is started by the supervisor")
+        case .inProcess(let server):
+            return InProcessSession(name: name, server: server)
         }
     }
 
