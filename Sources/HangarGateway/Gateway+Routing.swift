@@ -159,9 +159,11 @@ extension Gateway {
         }
     }
 
-    /// Sends a request to its upstream under the original name, passing progress back to the client.
     /// `_meta` key carrying `{"id", "role"}` of the caller to in-process servers.
     public static let callerMetaKey = "io.hangar/caller"
+
+    /// Sends a request to its upstream under the original name, passing progress back to the
+    /// client; questions the upstream asks on the way become input_required for a modern client.
 
     func forward(_ method: String, params: JSONValue?, renamed original: String?, to server: String,
                          context: RequestContext) async throws -> JSONValue {
@@ -181,6 +183,12 @@ extension Gateway {
         var sink: RequestNotificationSink?
         if let notify = context.notify {
             sink = { method, params in notify(JSONRPCMessage.Notification(method: method, params: params)) }
+        }
+        // Only a legacy upstream sends requests of its own (a modern one answers input_required itself).
+        if context.era == .modern, ParkedCalls.methods.contains(method),
+           upstream.status.era == .legacy || params["requestState"]?.stringValue?.hasPrefix(ParkedCalls.statePrefix) == true {
+            let target = original.map { _ in params["name"]?.stringValue ?? "" } ?? params["uri"]?.stringValue ?? ""
+            return try await forwardAskingClient(method, params: params, target: target, upstream: upstream, sink: sink, context: context)
         }
         return try await upstream.request(method, params: params, sink: sink)
     }

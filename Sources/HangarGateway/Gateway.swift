@@ -13,6 +13,8 @@ public final class Gateway: Sendable {
     public let policy: PolicyPlane
     /// Compiled schemas shared by identical tool schemas across servers and catalog versions.
     let schemaCache = SchemaCache(capacity: 4096)
+    /// Upstream calls waiting for a modern client's input (multi round-trip requests).
+    let parked = ParkedCalls()
     let logger: Logger
     public static let serverInfo: JSONValue = ["name": "hangar", "title": "Hangar MCP gateway", "version": "0.1.0"]
 

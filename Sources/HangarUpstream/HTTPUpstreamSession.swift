@@ -100,7 +100,7 @@ final class HTTPUpstreamSession: UpstreamSession {
         }
     }
 
-    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?) async throws -> JSONValue {
+    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
         let hs = handshake
         let id = nextID()
         let shaped = ClientIdentity.shape(params, era: hs.era, version: hs.version)
@@ -119,7 +119,7 @@ final class HTTPUpstreamSession: UpstreamSession {
                     self.markClosed()
                     return .failure(UpstreamError(.died, server: self.server, detail: "the server ended our session"))
                 }
-                do { return .success(try await self.finalResult(of: reply, sink: sink).get()) } catch { return .failure(error) }
+                do { return .success(try await self.finalResult(of: reply, sink: sink, ask: ask).get()) } catch { return .failure(error) }
             }
             guard let outcome else {
                 if Task.isCancelled { throw CancellationError() }
@@ -153,7 +153,7 @@ final class HTTPUpstreamSession: UpstreamSession {
 
     /// Reads a reply to a request: a JSON response, or an SSE stream whose notifications go to
     /// `sink` and whose server requests are answered, ending with the response.
-    private func finalResult(of reply: StreamableHTTPClient.Reply, sink: RequestNotificationSink?) async throws -> Result<JSONValue, UpstreamError> {
+    private func finalResult(of reply: StreamableHTTPClient.Reply, sink: RequestNotificationSink?, ask: ServerRequestHandler? = nil) async throws -> Result<JSONValue, UpstreamError> {
         switch reply.body {
         case .json(let json):
             return outcome(of: json, status: reply.status)
@@ -169,7 +169,13 @@ final class HTTPUpstreamSession: UpstreamSession {
                 case .notification(let n):
                     deliver(n, sink: sink)
                 case .request(let req):
-                    await answer(req)
+                    // On this request's own stream: it is part of our request, so its client is asked.
+                    if let ask, req.method != MCPMethod.ping {
+                        let outcome = await ask(req.method, req.params)
+                        await answer(req, outcome: outcome)
+                    } else {
+                        await answer(req)
+                    }
                 }
             }
             return .failure(UpstreamError(.died, server: server, detail: "the response stream ended without an answer"))
@@ -199,8 +205,8 @@ final class HTTPUpstreamSession: UpstreamSession {
         }
     }
 
-    private func answer(_ request: JSONRPCMessage.Request) async {
-        let response = JSONRPCMessage.response(.init(id: request.id, outcome: ClientIdentity.answer(serverRequest: request.method)))
+    private func answer(_ request: JSONRPCMessage.Request, outcome: Result<JSONValue, JSONRPCError>? = nil) async {
+        let response = JSONRPCMessage.response(.init(id: request.id, outcome: outcome ?? ClientIdentity.answer(serverRequest: request.method)))
         _ = try? await client.send(.post, body: response.serialized(), extraHeaders: legacyHeaders(), timeout: .seconds(10))
     }
 

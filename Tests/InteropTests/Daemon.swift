@@ -52,7 +52,10 @@ struct Daemon {
     /// A modern request with the headers and `_meta` the spec requires.
     static func modernRequest(id: Int64 = 1, _ method: String, _ params: JSONObject = [:]) -> (body: [UInt8], headers: [(String, String)]) {
         var params = params
-        params["_meta"] = [MetaKey.protocolVersion: .string(ProtocolVersion.modern), MetaKey.clientCapabilities: [:]]
+        // A test may give its own client capabilities in `_meta`; the protocol version is always set.
+        var meta = params["_meta"]?.objectValue ?? [MetaKey.clientCapabilities: [:]]
+        meta[MetaKey.protocolVersion] = .string(ProtocolVersion.modern)
+        params["_meta"] = .object(meta)
         var headers = [("MCP-Protocol-Version", ProtocolVersion.modern), ("Mcp-Method", method)]
         if let name = params["name"]?.stringValue ?? params["uri"]?.stringValue { headers.append(("Mcp-Name", name)) }
         let body = JSONRPCMessage.request(.init(id: .int(id), method: method, params: .object(params))).serialized()
