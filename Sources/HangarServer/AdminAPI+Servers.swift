@@ -132,6 +132,12 @@ extension AdminAPI {
             spec.network = .allowlist(domains)
         default: throw BadRequest("network must be \"none\" or a list of domains")
         }
+        switch body["http"] {
+        case nil, .bool(false): break
+        case .bool(true): spec.needsPort = true
+        case .string(let path): spec.needsPort = true; spec.httpPath = path
+        default: throw BadRequest("http must be true or the MCP path, e.g. \"/mcp\" (the server gets its port in PORT)")
+        }
         if let t = body["ttlSeconds"] {
             guard let v = t.doubleValue, v > 0 else { throw BadRequest("ttlSeconds must be positive") }
             spec.timeToLive = .milliseconds(Int64(v * 1000))

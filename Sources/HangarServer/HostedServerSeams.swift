@@ -34,6 +34,20 @@ struct GatewayConnector: WorkloadConnector {
         guard let upstream = gateway.pool.upstream(named: target.name) else {
             throw SupervisorError(.unknownWorkload, "no gateway entry for \(target.name)", name: target.name)
         }
+        if let port = target.port {
+            // An HTTP server: connect once it accepts (the supervisor's start timeout bounds the wait).
+            let url = "http://127.0.0.1:\(target.process.reachablePort ?? port)\(target.spec.httpPath)"
+            while true {
+                do {
+                    try await upstream.attach(url: url)
+                    break
+                } catch {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            await gateway.catalogAttached(target.name)
+            return
+        }
         guard let stdio = target.process.takeStdio() else {
             throw SupervisorError(.invalidSpec, "the workload's pipes were already taken", name: target.name)
         }

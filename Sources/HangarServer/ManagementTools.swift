@@ -119,6 +119,7 @@ public final class ManagementTools: InProcessServer {
                         "memoryBytes": ["type": "integer"], "cpus": ["type": "number"], "maxProcesses": ["type": "integer"],
                         "network": ["oneOf": [["const": "none"], ["type": "array", "items": ["type": "string"]]]],
                         "ttlSeconds": ["type": "number"], "start": ["type": "boolean"],
+                        "http": ["oneOf": [["type": "boolean"], ["type": "string", "pattern": "^/"]]],
                     ],
                  ], role: .operator) { args, caller in
                 let spec = try AdminAPI.spec(from: args)

@@ -25,10 +25,14 @@ public protocol LaunchedWorkload: Sendable {
     func cleanup() async
     /// Resource figures the launcher knows better than /proc (cgroup memory, OOM kills); nil if none.
     func resourceUsage() async -> LauncherResourceUsage?
+    /// Where the host reaches the workload's `PORT` (the sandbox's network is its own, so a
+    /// bridge on another loopback port leads in); nil: at `PORT` itself.
+    var reachablePort: Int? { get }
 }
 
 extension LaunchedWorkload {
     public func resourceUsage() async -> LauncherResourceUsage? { nil }
+    public var reachablePort: Int? { nil }
 }
 
 /// The pipes an MCP client talks to a stdio server over.

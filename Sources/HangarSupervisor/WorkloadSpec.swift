@@ -24,6 +24,8 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
     public var stopGrace: Duration
     /// The server speaks HTTP: it gets a free loopback port in `PORT`.
     public var needsPort: Bool
+    /// The MCP endpoint's path on that port (Streamable HTTP), default `/mcp`.
+    public var httpPath: String = "/mcp"
     /// Where the server's code comes from when Hangar installs it (a PyPI package in a venv
     /// of its own); `command` then holds only the extra arguments.
     public var package: WorkloadPackage?
@@ -71,6 +73,9 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         if let ttl = timeToLive, ttl <= .zero {
             throw SupervisorError(.invalidSpec, "time to live must be positive", name: name)
         }
+        guard httpPath.hasPrefix("/"), !httpPath.contains(where: { $0 == " " || $0 == "\n" }) else {
+            throw SupervisorError(.invalidSpec, "the HTTP path must start with / (e.g. /mcp)", name: name)
+        }
         guard stopGrace >= .zero else { throw SupervisorError(.invalidSpec, "stop grace must not be negative", name: name) }
     }
 
@@ -82,7 +87,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, command, environment, workingDirectory, limits, network, timeToLive, restart, health, stopGrace, needsPort, package
+        case name, command, environment, workingDirectory, limits, network, timeToLive, restart, health, stopGrace, needsPort, package, httpPath
     }
 
     public init(from decoder: any Decoder) throws {
@@ -98,6 +103,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         stopGrace = try c.decodeIfPresent(Double.self, forKey: .stopGrace).map { Duration.seconds($0) } ?? .seconds(5)
         needsPort = try c.decodeIfPresent(Bool.self, forKey: .needsPort) ?? false
         package = try c.decodeIfPresent(WorkloadPackage.self, forKey: .package)
+        httpPath = try c.decodeIfPresent(String.self, forKey: .httpPath) ?? "/mcp"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -114,6 +120,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         try c.encode(stopGrace.seconds, forKey: .stopGrace)
         try c.encode(needsPort, forKey: .needsPort)
         try c.encodeIfPresent(package, forKey: .package)
+        if needsPort { try c.encode(httpPath, forKey: .httpPath) }
     }
 }
 

@@ -17,6 +17,8 @@ final class HTTPUpstreamSession: UpstreamSession {
         var closed = false
     }
     private let state = Mutex(State())
+    /// Finished by `close()`, so `run()` returns at once (a hosted server's process is gone).
+    private let closing: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream()
 
     var handshake: Handshake { state.withLock { $0.handshake! } }
 
@@ -215,6 +217,20 @@ final class HTTPUpstreamSession: UpstreamSession {
     /// Listens for server notifications: the GET stream (legacy) or `subscriptions/listen` (modern).
     /// Returns when the session is over (the server ended it, or it was closed).
     func run() async -> String {
+        let closing = closing.stream
+        return await withTaskGroup(of: String.self) { group in
+            group.addTask { await self.listen() }
+            group.addTask {
+                for await _ in closing {}
+                return "closed"
+            }
+            let reason = await group.next() ?? "closed"
+            group.cancelAll()
+            return reason
+        }
+    }
+
+    private func listen() async -> String {
         let hs = handshake
         while !Task.isCancelled, !state.withLock({ $0.closed }) {
             do {
@@ -260,6 +276,7 @@ final class HTTPUpstreamSession: UpstreamSession {
             defer { s.closed = true }
             return (s.sessionID, s.closed)
         }
+        closing.continuation.finish()
         if !wasClosed, sid != nil {
             _ = try? await client.send(.delete, extraHeaders: legacyHeaders(), timeout: .seconds(5))
         }

@@ -61,6 +61,14 @@ public final class Upstream: Sendable {
         if case .terminated = attachInput.yield(session) { await session.close() }
     }
 
+    /// Connects to a hosted workload that speaks Streamable HTTP at `url` and makes it this
+    /// upstream's live session. Throws when it does not answer the probe and handshake.
+    public func attach(url: String) async throws {
+        let session = try await HTTPUpstreamSession.start(server: name, url: url, headers: [], connectTimeout: config.connectTimeout,
+                                                          logger: logger, onEvent: sessionEvents)
+        if case .terminated = attachInput.yield(session) { await session.close() }
+    }
+
     /// Session events, tagged with this upstream's name.
     private var sessionEvents: @Sendable (UpstreamEvent) -> Void {
         { [name, onEvent] event in onEvent(name, event) }

@@ -19,6 +19,7 @@ struct Add: AsyncParsableCommand {
     @Option(help: "Time to live, e.g. 90s, 30m, 2h: the instance stops (expired) after it; `hangar restore` brings it back.") var ttl: String?
     @Option(help: "Install this PyPI package (PACKAGE or PACKAGE==VERSION) into a venv of the server's own and run its console script; the arguments after -- go to it.") var pypi: String?
     @Option(help: "With --pypi: the console script to run when the package has several.") var entryPoint: String?
+    @Option(help: "The server speaks Streamable HTTP at this path (e.g. /mcp) on the port Hangar gives it in PORT.") var http: String?
     @Flag(help: "Add it stopped.") var noStart = false
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
 
@@ -47,6 +48,7 @@ struct Add: AsyncParsableCommand {
             body["network"] = .array(network.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
         }
         if let ttl { body["ttlSeconds"] = .double(try Self.seconds(ttl)) }
+        if let http { body["http"] = .string(http) }
         let reply = try await daemon.client.call(.POST, "servers", body: .object(body), timeout: .seconds(pypi == nil ? 60 : 900))
         if daemon.json { print(JSONWriter.string(reply)); return }
         print("added \(name): \(reply["state"]?.stringValue ?? "?")\(noStart ? "" : "; its tools appear as \(name)__TOOL once it runs")")
