@@ -91,6 +91,7 @@ final class SandboxedWorkload: LaunchedWorkload {
     }
 
     var reachablePort: Int? { bridge?.hostPort }
+    var egressCounts: EgressCounts? { sandboxed.egress.map { EgressCounts(allowed: $0.stats.allowed, denied: $0.stats.denied) } }
 
     var pid: Int32 { sandboxed.pid }
     var stderrLines: AsyncStream<String> { pipes.stderrLines }

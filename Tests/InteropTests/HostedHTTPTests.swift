@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarTransport
 import Testing
 
 extension Interop {
@@ -28,6 +29,26 @@ extension Interop {
             #expect(HostingTests.text(try await PolicyTests.call(daemon, "web__whoami", [:], key: nil))?.hasPrefix("served over HTTP") == true)
             let badPath = try await HostingTests.cli(daemon, ["add", "bad", "--http", "mcp", "--", "/usr/bin/python3"])
             #expect(badPath.status != 0 && badPath.err.joined().contains("must start with /"), "\(badPath.err)")
+        }
+
+        @Test("A request to a domain outside the allowlist is refused by the egress proxy, logged by the server and counted in /metrics")
+        func egressDenialCounted() async throws {
+            let daemon = try await Daemon.start(servers: [:])
+            defer { Task { await daemon.stop() } }
+            let fetch = "import urllib.request, sys\ntry:\n urllib.request.urlopen('http://denied.example/', timeout=10)\nexcept Exception as e:\n print('fetch failed:', e, file=sys.stderr)"
+            let script = "/usr/bin/python3 -c \"$FETCH\"; exec \"$FAST\""
+            let added = try await HostingTests.cli(daemon, ["add", "egress", "--network", "allowed.example", "--cwd", TestEnvironment.buildDirectory,
+                                                            "--env", "FETCH=\(fetch)", "--env", "FAST=\(TestEnvironment.fastUpstream)",
+                                                            "--", "/bin/sh", "-c", script])
+            #expect(added.status == 0, "\(added.err)")
+            _ = try await HostingTests.waitFor(daemon, "egress", state: "running")
+            let logs = try await HostingTests.cli(daemon, ["logs", "egress"]).out.joined(separator: "\n")
+            #expect(logs.contains("fetch failed") && logs.contains("403"), "\(logs)")
+            let metrics = StreamableHTTPClient(url: daemon.baseURL + "/metrics", limits: .upstream)
+            let reply = try await metrics.send(.get, timeout: .seconds(10))
+            guard case .text(let text) = reply.body else { Issue.record("no metrics text: \(reply.body)"); return }
+            #expect(text.contains("hangar_egress_requests_total{server=\"egress\",decision=\"denied\"} 1"), "\(text)")
+            #expect(text.contains("hangar_hosted_up{server=\"egress\"} 1"), "\(text)")
         }
 
         static func accepts(port: Int) -> Bool {
