@@ -36,6 +36,10 @@ extension GatewayConfig {
             try config.applyGateway(g)
         }
         if let policy = top["policy"] { config.policy = try PolicyConfig.parse(policy) }
+        if let hosted = top["hosted"] {
+            guard case .object(let entries) = hosted else { throw ConfigError("\"hosted\" must be an object of NAME: server to host in the sandbox") }
+            config.hosted = entries
+        }
         let serversValue = top["mcpServers"] ?? top["servers"] ?? [:]
         guard case .object(let servers) = serversValue else { throw ConfigError("\"mcpServers\" must be an object of NAME: server") }
         let defaultTimeout = config.requestTimeout

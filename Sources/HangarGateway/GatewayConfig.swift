@@ -25,6 +25,9 @@ public struct GatewayConfig: Sendable {
     public var startupWait: Duration
     /// Authentication, permissions, rate limits and call checks.
     public var policy = PolicyConfig()
+    /// Servers `hangar serve` hosts in the sandbox, by name, each in the admin API's form
+    /// (`command` or `pypi`, `env`, limits, `network`, `http`, ...); read by the daemon.
+    public var hosted: JSONObject = [:]
     /// `hangar serve` offers its hosting and catalog actions as MCP tools (`hangar__…`).
     public var managementTools = true
 

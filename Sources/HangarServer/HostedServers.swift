@@ -98,6 +98,23 @@ public final class HostedServers: Sendable {
         }
     }
 
+    /// Hosts the config file's `hosted` servers for this run (the file stays their source of truth:
+    /// they are not stored, and a bad entry is logged without stopping the others).
+    public func addFromConfig(_ entries: JSONObject) async {
+        for (name, value) in entries {
+            do {
+                var body = value.objectValue ?? [:]
+                body["name"] = .string(name)
+                let spec = try await packages.install(try AdminAPI.spec(from: .object(body)))
+                try register(spec)
+                if body["start"]?.boolValue ?? true { try supervisor.start(name) }
+            } catch {
+                let message = (error as? AdminAPI.BadRequest)?.message ?? "\(error)"
+                logger.error("a hosted server of the config file cannot run", metadata: ["hangar.server": "\(name)", "error": "\(message)"])
+            }
+        }
+    }
+
     /// Adds a hosted server; returns its instance token (shown once) for `/i/NAME/mcp`.
     /// A PyPI server's package is installed first (its version pinned in the stored spec).
     public func add(_ spec: WorkloadSpec, start: Bool) async throws -> String {

@@ -53,10 +53,12 @@ struct Serve: AsyncParsableCommand {
         let server = HangarHTTPServer(gateway: gateway, hosted: hosted, logger: logger)
         let startupWait = config.startupWait
         let (host, port) = (config.host, config.port)
+        let hostedEntries = config.hosted
         try await withGateway(gateway) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await hosted.run() }
                 try await hosted.restore()
+                await hosted.addFromConfig(hostedEntries)
                 await gateway.waitUntilReady(timeout: startupWait)
                 let app = server.application(host: host, port: port) { bound in
                     let shown = host.contains(":") ? "[\(host)]" : host

@@ -16,11 +16,13 @@ struct Daemon {
         try await launch(directory: previous.directory, extraArguments: [])
     }
 
-    static func start(servers: JSONValue, gateway: JSONValue = [:], policy: JSONValue? = nil, extraArguments: [String] = []) async throws -> Daemon {
+    static func start(servers: JSONValue, gateway: JSONValue = [:], policy: JSONValue? = nil, hosted: JSONValue? = nil,
+                      extraArguments: [String] = []) async throws -> Daemon {
         let dir = try TestEnvironment.temporaryDirectory()
         let configPath = dir + "/hangar.json"
         var config: JSONObject = ["mcpServers": servers, "gateway": gateway]
         if let policy { config["policy"] = policy }
+        if let hosted { config["hosted"] = hosted }
         try TestEnvironment.write(.object(config), to: configPath)
         return try await launch(directory: dir, extraArguments: extraArguments)
     }

@@ -51,6 +51,20 @@ extension Interop {
             #expect(text.contains("hangar_hosted_up{server=\"egress\"} 1"), "\(text)")
         }
 
+        @Test("The config file's hosted servers run in the sandbox at start; a bad entry is reported and the others still run")
+        func hostedFromConfig() async throws {
+            let daemon = try await Daemon.start(servers: [:], hosted: [
+                "fast": ["command": [.string(TestEnvironment.fastUpstream)], "memoryBytes": 268_435_456],
+                "broken": ["command": "not a list"],
+            ])
+            defer { Task { await daemon.stop() } }
+            let running = try await HostingTests.waitFor(daemon, "fast", state: "running")
+            #expect(running?["isolation"]?.stringValue?.contains("bubblewrap") == true)
+            #expect(HostingTests.text(try await PolicyTests.call(daemon, "fast__echo", ["text": "from config"], key: nil)) == "from config")
+            #expect(try await HostingTests.ps(daemon)["broken"] == nil)
+            #expect(daemon.process.stderrLines.contains { $0.contains("broken") && $0.contains("command") }, "\(daemon.process.stderrLines.suffix(5))")
+        }
+
         static func accepts(port: Int) -> Bool {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { return false }
