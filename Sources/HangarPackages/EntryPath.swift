@@ -30,7 +30,7 @@ enum EntryPath {
         if components.contains("..") {
             throw PackageError(.unsafePath, "entry '\(shown)' has a '..' component, which could write outside the package", entry: shown)
         }
-        if let first = components.first, first.count >= 2, first.dropFirst().first == ":" {
+        if let first = components.first, first.count >= 2, first.first?.isLetter == true, first.dropFirst().first == ":" {
             throw PackageError(.unsafePath, "entry '\(shown)' starts with a drive letter; archive paths must be relative", entry: shown)
         }
         guard !components.isEmpty else {

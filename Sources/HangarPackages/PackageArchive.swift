@@ -49,7 +49,8 @@ public enum PackageArchive {
 
     /// `inspect(bytes:limits:)` for an archive on disk; its size is checked before it is read.
     public static func inspect(path: String, limits: PackageLimits = .default) throws(PackageError) -> InspectedPackage {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so a FIFO in its place cannot hang the caller; fstat refuses it below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw PackageError(.unknownFormat, "cannot open '\(path)': \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()

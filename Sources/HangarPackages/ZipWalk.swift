@@ -158,7 +158,7 @@ struct ZipWalk: ArchiveWalk {
             let locator = eocd - 20
             guard locator >= 0, u32(b, locator) == 0x0706_4B50 else { throw corrupt("the zip archive's ZIP64 locator is missing") }
             let record = u64(b, locator + 8)
-            guard record <= UInt64(b.count - 56), u32(b, Int(record)) == 0x0606_4B50 else { throw corrupt("the zip archive's ZIP64 end record is missing") }
+            guard b.count >= 56, record <= UInt64(b.count - 56), u32(b, Int(record)) == 0x0606_4B50 else { throw corrupt("the zip archive's ZIP64 end record is missing") }
             count = u64(b, Int(record) + 32)
             size = u64(b, Int(record) + 40)
             offset = u64(b, Int(record) + 48)

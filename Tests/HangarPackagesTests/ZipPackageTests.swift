@@ -181,3 +181,43 @@ struct ZipPackageTests {
         return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 }
+
+@Suite("Package files and destinations")
+struct PackageDestinationTests {
+    private func cleanZip() throws -> [UInt8] {
+        let zip = try ZipBuilder()
+        try zip.file("hangar.json", manifestJSON)
+        try zip.file("server.py", "print('hello')\n")
+        return zip.bytes
+    }
+
+    @Test func archiveOnDiskIsInspectedAfterItsSizeIsChecked() throws {
+        let path = freshDestination() + ".zip"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(cleanZip()).write(to: URL(fileURLWithPath: path))
+        #expect(try PackageArchive.inspect(path: path).manifest.name == "demo")
+        var limits = PackageLimits()
+        limits.maxArchiveBytes = 10
+        #expect { try PackageArchive.inspect(path: path, limits: limits) } throws: { error in
+            (error as? PackageError)?.kind == .archiveTooLarge
+        }
+        #expect { try PackageArchive.inspect(path: path + ".missing") } throws: { _ in true }
+    }
+
+    @Test func failedExtractionLeavesNothingBehind() throws {
+        let package = try PackageArchive.inspect(bytes: cleanZip())
+        let parent = freshDestination()
+        #expect { try package.extract(to: parent + "/missing-parent/dest") } throws: { error in
+            (error as? PackageError)?.kind == .writeFailed
+        }
+        #expect(!FileManager.default.fileExists(atPath: parent))
+
+        let existing = freshDestination()
+        try FileManager.default.createDirectory(atPath: existing, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: existing) }
+        #expect { try package.extract(to: existing) } throws: { error in
+            (error as? PackageError)?.kind == .destinationExists
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: existing).isEmpty, "an existing folder is never written into")
+    }
+}
