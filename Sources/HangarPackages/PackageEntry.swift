@@ -30,6 +30,4 @@ public struct PackageEntry: Sendable, Hashable {
     static func sanitisedMode(_ archived: UInt32, isDirectory: Bool) -> UInt16 {
         isDirectory || archived & 0o111 != 0 ? 0o755 : 0o644
     }
-
-    var isRegularFile: Bool { kind == .file }
 }

@@ -5,7 +5,7 @@ extension PackageManifest {
     /// `registry_name`/`runtime_hint`). The command comes from the first package whose runtime
     /// hint and arguments point at a file of this archive; registry packages to download are
     /// not runnable from an upload, so without one the upload is refused.
-    init(serverJSON object: JSONObject, files: Set<String>) throws(PackageError) {
+    init(serverJSON object: JSONObject, files: [String: PackageEntry]) throws(PackageError) {
         var fields = ManifestFields(object, source: .serverJSON)
         let fullName = try fields.string("name", required: true) ?? ""
         let description = try fields.string("description")
@@ -40,12 +40,12 @@ extension PackageManifest {
         return cleaned.isEmpty ? "server" : String(cleaned.prefix(64))
     }
 
-    private static func command(from package: JSONValue, files: Set<String>) -> (command: [String], environment: [String: String])? {
+    private static func command(from package: JSONValue, files: [String: PackageEntry]) -> (command: [String], environment: [String: String])? {
         guard let hint = (package["runtimeHint"] ?? package["runtime_hint"])?.stringValue, !hint.isEmpty else { return nil }
         var command = [hint]
         command += arguments(package["runtimeArguments"] ?? package["runtime_arguments"])
         command += arguments(package["packageArguments"] ?? package["package_arguments"])
-        let namesAFile = command.contains { argument in packagePath(argument).map(files.contains) ?? false }
+        let namesAFile = command.contains { argument in packagePath(argument).map { files[$0] != nil } ?? false }
         guard namesAFile else { return nil }
         var environment: [String: String] = [:]
         for variable in (package["environmentVariables"] ?? package["environment_variables"])?.arrayValue ?? [] {

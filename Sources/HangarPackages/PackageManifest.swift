@@ -61,14 +61,15 @@ public struct PackageManifest: Sendable, Hashable {
             throw Self.invalid(source, "is not valid JSON: \(error.description)")
         }
         guard let object = value.objectValue else { throw Self.invalid(source, "must be a JSON object, not \(value.typeName)") }
-        let files = Set(entries.filter { $0.kind != .directory }.map(\.path))
+        var files: [String: PackageEntry] = [:]
+        for entry in entries where entry.kind != .directory { files[entry.path] = entry }
         switch source {
         case .hangarJSON: try self.init(hangarJSON: object, files: files)
         case .serverJSON: try self.init(serverJSON: object, files: files)
         }
     }
 
-    private init(hangarJSON object: JSONObject, files: Set<String>) throws(PackageError) {
+    private init(hangarJSON object: JSONObject, files: [String: PackageEntry]) throws(PackageError) {
         var fields = ManifestFields(object, source: .hangarJSON)
         let name = try fields.string("name", required: true) ?? ""
         guard Self.isValidName(name) else {
@@ -104,17 +105,20 @@ public struct PackageManifest: Sendable, Hashable {
 
     /// `command[0]` names a file of the package or a known interpreter; a script argument after
     /// an interpreter must be a file of the package too.
-    func checkCommand(files: Set<String>) throws(PackageError) {
+    func checkCommand(files: [String: PackageEntry]) throws(PackageError) {
         let executable = command[0]
         if executable.contains("/") {
-            guard let path = Self.packagePath(executable), files.contains(path) else {
+            guard let path = Self.packagePath(executable), let entry = files[path] else {
                 throw Self.invalid(source, "command[0] '\(executable)' is not a file in the archive")
+            }
+            if entry.kind == .file, entry.mode & 0o111 == 0 {
+                throw Self.invalid(source, "command[0] '\(executable)' is not executable in the archive; set its execute bit or start it with an interpreter")
             }
         } else if !Self.interpreters.contains(executable) {
             throw Self.invalid(source, "command[0] '\(executable)' is neither a file in the archive (write './\(executable)' for one at the root) nor a known interpreter (\(Self.interpreters.sorted().joined(separator: ", ")))")
         }
         if command.count > 1, Self.interpreters.contains(executable), Self.looksLikeScript(command[1]) {
-            guard let path = Self.packagePath(command[1]), files.contains(path) else {
+            guard let path = Self.packagePath(command[1]), files[path] != nil else {
                 throw Self.invalid(source, "command[1] '\(command[1])' is not a file in the archive")
             }
         }

@@ -56,6 +56,7 @@ struct PackageManifestTests {
         (#"{"name": "demo", "command": ["python3", "server.py"], "ttlSeconds": -5}"#, "hangar.json: ttlSeconds must be a positive number"),
         (#"{"name": "demo", "command": ["./missing.py"]}"#, "hangar.json: command[0] './missing.py' is not a file in the archive"),
         (#"{"name": "demo", "command": ["/usr/bin/python3", "server.py"]}"#, "command[0] '/usr/bin/python3' is not a file in the archive"),
+        (#"{"name": "demo", "command": ["./server.py"]}"#, "hangar.json: command[0] './server.py' is not executable in the archive"),
         (#"{"name": "demo", "command": ["server.py"]}"#, "command[0] 'server.py' is neither a file in the archive (write './server.py'"),
         (#"{"name": "demo", "command": ["python3", "other.py"]}"#, "hangar.json: command[1] 'other.py' is not a file in the archive"),
         (#"["name", "demo"]"#, "hangar.json: must be a JSON object, not array"),
