@@ -9,8 +9,10 @@ struct EntryChecker {
 
     init(limits: PackageLimits) { self.limits = limits }
 
-    mutating func check(_ raw: RawEntry) throws(PackageError) -> PackageEntry {
+    /// The checked entry, or nil for the root folder entry (`./`) that `tar -C dir .` writes.
+    mutating func check(_ raw: RawEntry) throws(PackageError) -> PackageEntry? {
         let display = EntryPath.display(raw.name)
+        if raw.kind == .directory && EntryPath.isRoot(raw.name) { return nil }
         guard entries.count < limits.maxEntries else {
             throw PackageError(.tooManyEntries, "the archive has more than \(limits.maxEntries) entries (stopped at '\(display)')", entry: display)
         }

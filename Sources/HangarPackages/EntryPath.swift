@@ -62,6 +62,11 @@ enum EntryPath {
         return out
     }
 
+    /// True for `.`, `./` and the like: the package root itself, which tar writes as a folder entry.
+    static func isRoot(_ raw: [UInt8]) -> Bool {
+        !raw.isEmpty && raw.split(separator: UInt8(ascii: "/")).allSatisfy { $0.elementsEqual([UInt8(ascii: ".")]) }
+    }
+
     /// The components of the folder holding `path`.
     static func parentComponents(of path: String) -> [Substring] {
         Array(path.split(separator: "/").dropLast())

@@ -40,7 +40,7 @@ extension InspectedPackage {
         var symlinks: [(path: String, target: [UInt8])] = []
         var index = 0
         while let raw = try walk.next() {
-            let entry = try checker.check(raw)
+            guard let entry = try checker.check(raw) else { continue }
             guard index < entries.count, entries[index].path == entry.path else {
                 throw PackageError(.corruptArchive, "entry '\(entry.path)' differs from what inspection saw", entry: entry.path)
             }

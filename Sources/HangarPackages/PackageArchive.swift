@@ -20,7 +20,7 @@ public enum PackageArchive {
         var checker = EntryChecker(limits: limits)
         var contents = CapturedContents(limits: limits)
         while let raw = try walk.next() {
-            let entry = try checker.check(raw)
+            guard let entry = try checker.check(raw) else { continue }
             switch entry.kind {
             case .file:
                 var capture = contents.capture(for: entry)
