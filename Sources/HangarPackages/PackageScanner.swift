@@ -1,13 +1,14 @@
 /// Looks through a package's text files for what untrusted MCP servers should not do:
 /// read credentials, fetch and run code, mine, open reverse shells, write system files,
 /// hide code in encoded blobs. Findings are hints for a person, not proof; the sandbox is
-/// the protection. Native binaries are reported as info.
-public struct PackageScanner: Sendable {
+/// the protection. Native binaries are reported as info. Inspection runs it; its report is
+/// `InspectedPackage.scanReport`.
+struct PackageScanner: Sendable {
     /// One thing to look for, matched against a lowercased line.
-    public struct Rule: Sendable {
-        public let id: String
-        public let severity: ScanSeverity
-        public let summary: String
+    struct Rule: Sendable {
+        let id: String
+        let severity: ScanSeverity
+        let summary: String
         let matches: @Sendable (_ line: Substring, _ file: ScannedFile) -> Bool
     }
 
@@ -17,11 +18,11 @@ public struct PackageScanner: Sendable {
         func contains(_ text: String) -> Bool { lowercased.contains(text) }
     }
 
-    public let rules: [Rule]
+    let rules: [Rule]
     /// Findings per rule per file beyond this are dropped (the count still shows the pattern).
-    public var maxFindingsPerRuleAndFile = 5
+    var maxFindingsPerRuleAndFile = 5
 
-    public init() { rules = Self.defaultRules }
+    init() { rules = Self.defaultRules }
 
     /// Scans `files` (path, content); `heads` are every file's first bytes, for native binaries.
     func scan(_ files: [(path: String, bytes: [UInt8])], heads: [(path: String, bytes: [UInt8])], skipped: [String]) -> ScanReport {

@@ -43,6 +43,10 @@ struct TarBuilder {
         add("././@LongLink", type: "L", content: Array(name.utf8) + [0])
     }
 
+    mutating func longLink(_ target: String) {
+        add("././@LongLink", type: "K", content: Array(target.utf8) + [0])
+    }
+
     mutating func pax(_ records: [(String, String)], global: Bool = false) {
         var data: [UInt8] = []
         for (key, value) in records {

@@ -90,6 +90,20 @@ struct TarPackageTests {
         expectRefused(folder.finished(), .unsafeLink, mentioning: "hard link 'link' points at 'dir'")
     }
 
+    @Test func gnuLongLinkTargetsAreReadAndChecked() throws {
+        let deep = String(repeating: "folder/", count: 15)
+        var inside = base()
+        inside.longLink(deep + "../../server.py")
+        inside.add("alias", type: "2", link: String((deep + "../../server.py").prefix(100)))
+        let package = try PackageArchive.inspect(bytes: inside.finished())
+        #expect(package.entries.last?.kind == .symlink(target: deep + "../../server.py"))
+
+        var outside = base()
+        outside.longLink(String(repeating: "../", count: 40) + "etc/passwd")
+        outside.add("alias", type: "2", link: "harmless")
+        expectRefused(outside.finished(), .unsafeLink, mentioning: "symlink 'alias' -> '../../../")
+    }
+
     @Test func symlinkLeavingThePackageIsRefused() {
         var tar = base()
         tar.add("sub/", type: "5")
