@@ -112,7 +112,7 @@ let package = Package(
             name: "HangarServer",
             dependencies: [
                 "HangarCore", "HangarTransport", "HangarUpstream", "HangarGateway",
-                "HangarPolicy", "HangarStore", "HangarSupervisor",
+                "HangarPolicy", "HangarStore", "HangarSupervisor", "HangarPackages",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

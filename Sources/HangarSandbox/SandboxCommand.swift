@@ -48,11 +48,11 @@ struct SandboxCommand: Sendable, Hashable {
             let env = serverEnvironment(spec, home: spec.serverDirectory, proxy: false)
             if let setpriv = tools.setpriv, let options = setprivOptions {
                 return SandboxCommand(executable: setpriv, arguments: options + ["--"] + spec.command, environment: env,
-                                      workingDirectory: spec.serverDirectory, bwrapArguments: nil, usesSeccomp: false,
+                                      workingDirectory: spec.workingDirectory ?? spec.serverDirectory, bwrapArguments: nil, usesSeccomp: false,
                                       usesInfo: false, usesBlock: false)
             }
             return SandboxCommand(executable: spec.command[0], arguments: Array(spec.command.dropFirst()), environment: env,
-                                  workingDirectory: spec.serverDirectory, bwrapArguments: nil, usesSeccomp: false,
+                                  workingDirectory: spec.workingDirectory ?? spec.serverDirectory, bwrapArguments: nil, usesSeccomp: false,
                                   usesInfo: false, usesBlock: false)
         }
         var b: [String] = ["--unshare-all"]
@@ -68,7 +68,7 @@ struct SandboxCommand: Sendable, Hashable {
         }
         b += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", spec.serverDirectory, "/srv"]
         for bind in spec.readOnlyBinds { b += ["--ro-bind", bind.host, bind.inside] }
-        b += ["--chdir", "/srv"]
+        b += ["--chdir", spec.workingDirectory ?? "/srv"]
         if seccomp { b += ["--seccomp", String(seccompFD)] }
         b += ["--info-fd", String(infoFD)]
         if egressProxy { b += ["--block-fd", String(blockFD)] }

@@ -21,6 +21,8 @@ public struct SandboxSpec: Sendable, Hashable {
     /// The server listens on its own loopback (an HTTP server, reached through a `PortBridge`):
     /// inet sockets are allowed; its network namespace still has nothing but loopback.
     public var servesLoopback = false
+    /// Where the command starts (a read-only bind, e.g. an uploaded package's folder); nil: /srv.
+    public var workingDirectory: String?
 
     public init(
         workloadID: String, command: [String], environment: [String: String] = [:], serverDirectory: String,

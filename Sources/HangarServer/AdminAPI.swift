@@ -49,6 +49,7 @@ struct AdminAPI: Sendable {
         }
 
         registerServers { method, path, role, handler in route(method, path, role: role, handler) }
+        registerUploads { method, path, role, handler in route(method, path, role: role, handler) }
         route(.post, "keys", role: .admin) { request, _, identity in
             let body = try await Self.body(request)
             guard let roleName = body["role"]?.stringValue, let role = Role(rawValue: roleName) else {

@@ -17,6 +17,8 @@ public final class HostedServers: Sendable {
     public let probe: SandboxProbe
     /// Venvs of the servers installed from PyPI.
     public let packages: PythonPackages
+    /// Where uploaded packages are extracted, one folder per server.
+    let uploadsDirectory: String
     let gateway: Gateway
     let store: any WorkloadStore
     let logger: Logger
@@ -39,6 +41,10 @@ public final class HostedServers: Sendable {
                                       cacheDirectory: ProcessInfo.processInfo.environment["HANGAR_PACKAGE_CACHE"] ?? dataDirectory + "/packages",
                                       logger: logger)
         self.packages = packages
+        uploadsDirectory = (serversDirectory as NSString).deletingLastPathComponent + "/"
+            + (serversDirectory as NSString).lastPathComponent.replacingOccurrences(of: "servers", with: "uploads")
+        try? FileManager.default.createDirectory(atPath: uploadsDirectory, withIntermediateDirectories: true)
+        chmod(uploadsDirectory, 0o711)
         let launcher = ResolvingLauncher(inner: SandboxLauncher(probe: probe, serversDirectory: serversDirectory, logger: logger),
                                          prepare: { spec in try await packages.prepare(spec) },
                                          resolve: { text, server in try policy.resolveSecrets(text, for: server) })
@@ -161,6 +167,7 @@ public final class HostedServers: Sendable {
         tokens.withLock { t in t = t.filter { $0.value.server != name } }
         gateway.removeServer(name)
         packages.remove(server: name)
+        try? FileManager.default.removeItem(atPath: uploadsDirectory + "/" + name)
         _ = try await store.deleteWorkload(named: name)
     }
 

@@ -144,6 +144,24 @@ public final class ManagementTools: InProcessServer {
             })
         }
         tools += [
+            Tool(name: "upload_mcp_server",
+                 description: "Host a packaged MCP server: a zip or tar.gz (base64) with hangar.json at its root ({\"command\": [\"python3\", \"server.py\"], ...}). The archive is checked before anything is written and scanned; scan \"block\" (default) refuses critical findings, \"strict\" warnings too, \"warn\" only reports.",
+                 inputSchema: ["type": "object", "required": ["name", "archive"], "additionalProperties": false,
+                               "properties": ["name": ["type": "string"], "archive": ["type": "string", "contentEncoding": "base64"],
+                                              "scan": ["enum": ["block", "strict", "warn"]], "start": ["type": "boolean"]]],
+                 role: .operator) { args, caller in
+                let server = try name(args)
+                guard let text = args["archive"]?.stringValue, let archive = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
+                    throw AdminAPI.BadRequest("archive must be the package's bytes in base64")
+                }
+                let (status, answer) = try await AdminAPI.upload(hosted, policy: policy, name: server, archive: Array(archive),
+                                                                 scan: try HostedServers.scanPolicy(named: args["scan"]?.stringValue),
+                                                                 start: args["start"]?.boolValue ?? true, identity: caller.name)
+                guard status == .created else {
+                    throw AdminAPI.BadRequest("\(answer["error"]?["code"]?.stringValue ?? "refused"): \(answer["error"]?["message"]?.stringValue ?? "")")
+                }
+                return answer
+            },
             Tool(name: "delete_mcp_server", description: "Stop and remove a hosted MCP server.", inputSchema: Self.nameOnly, role: .operator) { args, caller in
                 let server = try name(args)
                 try await hosted.remove(server)

@@ -36,7 +36,13 @@ public struct SandboxLauncher: WorkloadLauncher {
         }
         var command = spec.command
         if let first = command.first {
-            let resolved = first.contains("/") ? first : ProcessSpec(command: first, environment: spec.environment).resolvedExecutable() ?? first
+            // A bare name is looked up in the sandbox's PATH first (python3 is /usr/bin/python3 there),
+            // then in the daemon's (whose prefix is then mounted).
+            var sandboxPath = spec.environment
+            sandboxPath["PATH"] = spec.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+            let resolved = first.contains("/") ? first
+                : ProcessSpec(command: first, environment: sandboxPath).resolvedExecutable()
+                ?? ProcessSpec(command: first, environment: spec.environment).resolvedExecutable() ?? first
             command[0] = resolved
             // A venv's or prefix's bin/: mount the whole prefix (its lib/ holds the packages).
             let dir = (resolved as NSString).deletingLastPathComponent
@@ -60,6 +66,7 @@ public struct SandboxLauncher: WorkloadLauncher {
                                       readOnlyBinds: binds, limits: limits, network: network,
                                       path: spec.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         sandboxSpec.servesLoopback = spec.needsPort
+        sandboxSpec.workingDirectory = spec.workingDirectory
         let sandboxed = try await Sandbox.launch(sandboxSpec, probe: probe, logger: logger)
         do {
             let pipes = try await WorkloadPipes.open(stdin: sandboxed.stdinFD, stdout: sandboxed.stdoutFD, stderr: sandboxed.stderrFD,

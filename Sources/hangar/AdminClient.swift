@@ -40,12 +40,18 @@ struct AdminClient: Sendable {
     /// `CLIError` carrying the daemon's message. Installs (pip, catalog) get a longer `timeout`.
     @discardableResult
     func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, timeout: TimeAmount = .seconds(60)) async throws -> JSONValue {
+        try await call(method, path, raw: body.map { (JSONWriter.bytes($0), "application/json") }, timeout: timeout)
+    }
+
+    /// The same with a body of any type (an uploaded archive).
+    @discardableResult
+    func call(_ method: HTTPMethod, _ path: String, raw body: (bytes: [UInt8], contentType: String)?, timeout: TimeAmount = .seconds(60)) async throws -> JSONValue {
         var request = HTTPClientRequest(url: base + "/api/v1/" + path)
         request.method = method
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body)))
+            request.headers.add(name: "Content-Type", value: body.contentType)
+            request.body = .bytes(ByteBuffer(bytes: body.bytes))
         }
         let response: HTTPClientResponse
         do {
