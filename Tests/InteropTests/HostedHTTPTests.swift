@@ -65,6 +65,24 @@ extension Interop {
             #expect(daemon.process.stderrLines.contains { $0.contains("broken") && $0.contains("command") }, "\(daemon.process.stderrLines.suffix(5))")
         }
 
+        @Test("hangar logs -f shows the tail, then new lines as the server writes them (here: a restart's start-up line)")
+        func followLogs() async throws {
+            let daemon = try await Daemon.start(servers: [:])
+            defer { Task { await daemon.stop() } }
+            #expect(try await HostingTests.cli(daemon, ["add", "fast", "--", TestEnvironment.fastUpstream]).status == 0)
+            _ = try await HostingTests.waitFor(daemon, "fast", state: "running")
+            let follow = try await TestProcess.start(TestEnvironment.hangar, ["logs", "fast", "-f", "--url", daemon.baseURL])
+            defer { Task { await follow.stop() } }
+            let ready = "hangar-fast-upstream ready"
+            #expect(await follow.waitForLine { $0 == ready } != nil, "\(follow.stderrLines)")
+            #expect(try await HostingTests.cli(daemon, ["restart", "fast"]).status == 0)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while follow.stdoutLines.filter({ $0 == ready }).count < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(follow.stdoutLines.filter { $0 == ready }.count >= 2, "\(follow.stdoutLines)")
+        }
+
         static func accepts(port: Int) -> Bool {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { return false }
