@@ -198,7 +198,11 @@ int hangar_exit_code(int status) {
     return -1;
 }
 
-int hangar_listen_in_netns(const char *netns_path, int port, int backlog) {
+/// Makes a TCP socket to 127.0.0.1 / any address on `port` inside the network namespace at
+/// `netns_path`, from the calling thread, which switches in and back. `listening`: bind and
+/// listen (with `backlog`); else connect. Returns the fd or -errno; -EXDEV when the thread could
+/// not switch back.
+static int socket_in_netns(const char *netns_path, int port, int listening, int backlog) {
     int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (own < 0) return -errno;
     int target = open(netns_path, O_RDONLY | O_CLOEXEC);
@@ -210,14 +214,21 @@ int hangar_listen_in_netns(const char *netns_path, int port, int backlog) {
     if (fd < 0) {
         err = errno;
     } else {
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
         struct sockaddr_in addr;
         memset(&addr, 0, sizeof(addr));
         addr.sin_family = AF_INET;
         addr.sin_port = htons((unsigned short)port);
-        addr.sin_addr.s_addr = htonl(INADDR_ANY);
-        if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, backlog) != 0) {
+        int failed;
+        if (listening) {
+            int one = 1;
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+            addr.sin_addr.s_addr = htonl(INADDR_ANY);
+            failed = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, backlog) != 0;
+        } else {
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            failed = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0;
+        }
+        if (failed) {
             err = errno;
             close(fd);
             fd = -1;
@@ -232,36 +243,12 @@ int hangar_listen_in_netns(const char *netns_path, int port, int backlog) {
     return fd >= 0 ? fd : -err;
 }
 
+int hangar_listen_in_netns(const char *netns_path, int port, int backlog) {
+    return socket_in_netns(netns_path, port, 1, backlog);
+}
+
 int hangar_connect_in_netns(const char *netns_path, int port) {
-    int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (own < 0) return -errno;
-    int target = open(netns_path, O_RDONLY | O_CLOEXEC);
-    if (target < 0) { int e = errno; close(own); return -e; }
-    if (setns(target, CLONE_NEWNET) != 0) { int e = errno; close(target); close(own); return -e; }
-    close(target);
-    int err = 0;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        err = errno;
-    } else {
-        struct sockaddr_in addr;
-        memset(&addr, 0, sizeof(addr));
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons((unsigned short)port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-            err = errno;
-            close(fd);
-            fd = -1;
-        }
-    }
-    if (setns(own, CLONE_NEWNET) != 0) {
-        close(own);
-        if (fd >= 0) close(fd);
-        return -EXDEV;
-    }
-    close(own);
-    return fd >= 0 ? fd : -err;
+    return socket_in_netns(netns_path, port, 0, 0);
 }
 
 int hangar_pidfd_open(pid_t pid) {

@@ -87,15 +87,7 @@ private final class BridgeHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func glue(_ context: ChannelHandlerContext, _ inner: any Channel) {
-        let (ours, theirs) = GlueHandler.matchedPair()
-        do {
-            try inner.pipeline.syncOperations.addHandler(theirs)
-            try context.pipeline.syncOperations.addHandler(ours)
-        } catch {
-            inner.close(promise: nil)
-            context.close(promise: nil)
-            return
-        }
+        guard GlueHandler.join(context, with: inner) else { return }
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         context.channel.setOption(.autoRead, value: true).whenComplete { _ in }
         context.read()

@@ -70,15 +70,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     private func glue(_ context: ChannelHandlerContext, upstream: any Channel, head: ProxyRequestHead, leftover: [UInt8]) {
-        let (ours, theirs) = GlueHandler.matchedPair()
-        do {
-            try upstream.pipeline.syncOperations.addHandler(theirs)
-            try context.pipeline.syncOperations.addHandler(ours)
-        } catch {
-            upstream.close(promise: nil)
-            context.close(promise: nil)
-            return
-        }
+        guard GlueHandler.join(context, with: upstream) else { return }
         let allocator = context.channel.allocator
         // Bytes that arrived while the upstream connection was being made.
         let early = leftover + buffered
@@ -129,6 +121,21 @@ final class GlueHandler: ChannelDuplexHandler {
     private var partner: GlueHandler?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
+
+    /// Relays everything between `context`'s channel and `other` from now on; false (both
+    /// closed) if the handlers could not be added.
+    static func join(_ context: ChannelHandlerContext, with other: any Channel) -> Bool {
+        let (ours, theirs) = matchedPair()
+        do {
+            try other.pipeline.syncOperations.addHandler(theirs)
+            try context.pipeline.syncOperations.addHandler(ours)
+            return true
+        } catch {
+            other.close(promise: nil)
+            context.close(promise: nil)
+            return false
+        }
+    }
 
     static func matchedPair() -> (GlueHandler, GlueHandler) {
         let first = GlueHandler(), second = GlueHandler()
