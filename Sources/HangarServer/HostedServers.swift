@@ -45,7 +45,8 @@ public final class HostedServers: Sendable {
             + (serversDirectory as NSString).lastPathComponent.replacingOccurrences(of: "servers", with: "uploads")
         try? FileManager.default.createDirectory(atPath: uploadsDirectory, withIntermediateDirectories: true)
         chmod(uploadsDirectory, 0o711)
-        let launcher = ResolvingLauncher(inner: SandboxLauncher(probe: probe, serversDirectory: serversDirectory, logger: logger),
+        let sandbox = SandboxLauncher(probe: probe, serversDirectory: serversDirectory, protectedPaths: [dataDirectory], logger: logger)
+        let launcher = ResolvingLauncher(inner: sandbox,
                                          prepare: { spec in try await packages.prepare(spec) },
                                          resolve: { text, server in try policy.resolveSecrets(text, for: server) })
         supervisor = Supervisor(configuration: SupervisorConfiguration(dataDirectory: dataDirectory), launcher: launcher,

@@ -12,13 +12,27 @@ import Logging
 public struct SandboxLauncher: WorkloadLauncher {
     public let probe: SandboxProbe
     public let serversDirectory: String
+    /// Folders no bind may contain (the data directory): a command or working directory in one
+    /// of their ancestors is refused rather than mounting what they hold.
+    public let protectedPaths: [String]
     let logger: Logger
     let maxLineBytes = 16 << 10
 
-    public init(probe: SandboxProbe, serversDirectory: String, logger: Logger) {
+    public init(probe: SandboxProbe, serversDirectory: String, protectedPaths: [String] = [], logger: Logger) {
         self.probe = probe
         self.serversDirectory = serversDirectory
+        self.protectedPaths = ([serversDirectory] + protectedPaths).map { ($0 as NSString).standardizingPath }
         self.logger = logger
+    }
+
+    /// Whether a host folder may be mounted (read-only) in a sandbox: not `/`, not a system
+    /// folder (the sandbox has its own read-only /usr), and not a folder that contains the servers'
+    /// folders or the data directory (`/bin/sh` once mounted the host's whole root: its prefix is `/`).
+    func mayBind(_ path: String) -> Bool {
+        let p = (path as NSString).standardizingPath
+        let system = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/proc", "/sys", "/dev", "/boot", "/run", "/var/run"]
+        guard p.hasPrefix("/"), p != "/", !system.contains(where: { p == $0 || p.hasPrefix($0 + "/") }) else { return false }
+        return !protectedPaths.contains { $0 == p || $0.hasPrefix(p + "/") }
     }
 
     public func launch(_ spec: WorkloadSpec) async throws -> any LaunchedWorkload {
@@ -28,9 +42,7 @@ public struct SandboxLauncher: WorkloadLauncher {
         var binds: [ReadOnlyBind] = []
         var seen = Set<String>()
         func bind(_ path: String) {
-            let system = ["/usr/", "/bin/", "/lib/", "/lib64/", "/etc/ssl/"]
-            guard path.hasPrefix("/"), !system.contains(where: { path.hasPrefix($0) }), !path.hasPrefix(folder),
-                  !seen.contains(path), FileManager.default.fileExists(atPath: path) else { return }
+            guard mayBind(path), !path.hasPrefix(folder), !seen.contains(path), FileManager.default.fileExists(atPath: path) else { return }
             seen.insert(path)
             binds.append(ReadOnlyBind(host: path, inside: path))
         }
@@ -48,7 +60,12 @@ public struct SandboxLauncher: WorkloadLauncher {
             let dir = (resolved as NSString).deletingLastPathComponent
             bind(dir.hasSuffix("/bin") ? (dir as NSString).deletingLastPathComponent : dir)
         }
-        if let cwd = spec.workingDirectory { bind(cwd) }
+        if let cwd = spec.workingDirectory {
+            guard mayBind(cwd) else {
+                throw SupervisorError(.invalidSpec, "the working directory \(cwd) cannot be mounted in the sandbox: it is /, a system folder, or holds Hangar's data", name: spec.name)
+            }
+            bind(cwd)
+        }
         var limits = ResourceLimits()
         limits.memoryBytes = spec.limits.memoryBytes.map { UInt64($0) }
         limits.cpuCores = spec.limits.cpus

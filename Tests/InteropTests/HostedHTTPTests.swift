@@ -83,6 +83,36 @@ extension Interop {
             #expect(follow.stdoutLines.filter { $0 == ready }.count >= 2, "\(follow.stdoutLines)")
         }
 
+        @Test("A hosted server cannot see another server's folder, the data directory, its keys or /root, nor write outside its own folder")
+        func cannotReachOthers() async throws {
+            let daemon = try await Daemon.start(servers: [:])
+            defer { Task { await daemon.stop() } }
+            #expect(try await HostingTests.cli(daemon, ["add", "victim", "--", TestEnvironment.fastUpstream]).status == 0)
+            _ = try await HostingTests.waitFor(daemon, "victim", state: "running")
+            let data = daemon.directory + "/data"
+            let probe = """
+                import os
+                for p in ["\(data)/servers/victim", "\(data)/hangar.sqlite", "\(data)/master.key", "\(data)", "/root", "/srv/../victim"]:
+                    print("PROBE", p, "visible" if os.path.exists(p) else "absent", flush=True)
+                for p in ["/usr/x", "/etc/x", "/x", "/srv/mine"]:
+                    try:
+                        open(p, "w").write("x"); print("WRITE", p, "ok", flush=True)
+                    except OSError as e:
+                        print("WRITE", p, "refused", flush=True)
+                """
+            #expect(try await HostingTests.cli(daemon, ["add", "intruder", "--cwd", TestEnvironment.buildDirectory, "--env", "PROBE=\(probe)",
+                                                        "--env", "FAST=\(TestEnvironment.fastUpstream)", "--", "/bin/sh", "-c",
+                                                        "/usr/bin/python3 -c \"$PROBE\" >&2; exec \"$FAST\""]).status == 0)
+            _ = try await HostingTests.waitFor(daemon, "intruder", state: "running")
+            let logs = try await HostingTests.cli(daemon, ["logs", "intruder", "--lines", "50"]).out
+            let probes = logs.filter { $0.hasPrefix("PROBE ") }, writes = logs.filter { $0.hasPrefix("WRITE ") }
+            #expect(probes.count == 6 && probes.allSatisfy { $0.hasSuffix(" absent") }, "\(logs)")
+            // /usr is read-only; / and /etc are the sandbox's own private tmpfs: nothing reaches the host.
+            #expect(writes.first == "WRITE /usr/x refused" && writes.last == "WRITE /srv/mine ok", "\(logs)")
+            for hostPath in ["/usr/x", "/etc/x", "/x"] { #expect(!FileManager.default.fileExists(atPath: hostPath), "\(hostPath) reached the host") }
+            #expect(FileManager.default.fileExists(atPath: data + "/servers/intruder/mine"))
+        }
+
         static func accepts(port: Int) -> Bool {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { return false }
