@@ -15,6 +15,12 @@ final class ParkedCalls: Sendable {
     static let statePrefix = "hangar."
     static let methods: Set<String> = [MCPMethod.toolsCall, MCPMethod.promptsGet, MCPMethod.resourcesRead]
 
+    /// Whether a client with these capabilities can answer any request an upstream may send.
+    static func canAnswer(_ capabilities: JSONValue?) -> Bool {
+        guard let capabilities else { return false }
+        return capabilities["elicitation"] != nil || capabilities["sampling"] != nil || capabilities["roots"] != nil
+    }
+
     let seal = StateSeal()
     private let calls = Mutex<[String: ParkedCall]>([:])
 

@@ -184,9 +184,11 @@ extension Gateway {
         if let notify = context.notify {
             sink = { method, params in notify(JSONRPCMessage.Notification(method: method, params: params)) }
         }
-        // Only a legacy upstream sends requests of its own (a modern one answers input_required itself).
+        // Only a legacy upstream sends requests of its own (a modern one answers input_required
+        // itself), and only a client that declared it can answer one is asked.
         if context.era == .modern, ParkedCalls.methods.contains(method),
-           upstream.status.era == .legacy || params["requestState"]?.stringValue?.hasPrefix(ParkedCalls.statePrefix) == true {
+           params["requestState"]?.stringValue?.hasPrefix(ParkedCalls.statePrefix) == true
+            || (upstream.status.era == .legacy && ParkedCalls.canAnswer(params["_meta"]?[MetaKey.clientCapabilities])) {
             let target = original.map { _ in params["name"]?.stringValue ?? "" } ?? params["uri"]?.stringValue ?? ""
             return try await forwardAskingClient(method, params: params, target: target, upstream: upstream, sink: sink, context: context)
         }
