@@ -22,12 +22,15 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
     public var stopGrace: Duration
     /// The server speaks HTTP: it gets a free loopback port in `PORT`.
     public var needsPort: Bool
+    /// A package to install before launch (e.g. from PyPI); `command` then holds only the
+    /// extra arguments to the package's entry point.
+    public var package: WorkloadPackage?
 
     public init(
         name: String, command: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
         limits: WorkloadLimits = WorkloadLimits(), network: NetworkPolicy = .none, timeToLive: Duration? = nil,
         restart: RestartPolicy = RestartPolicy(), health: HealthPolicy = HealthPolicy(),
-        stopGrace: Duration = .seconds(5), needsPort: Bool = false
+        stopGrace: Duration = .seconds(5), needsPort: Bool = false, package: WorkloadPackage? = nil
     ) {
         self.name = name
         self.command = command
@@ -40,6 +43,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         self.health = health
         self.stopGrace = stopGrace
         self.needsPort = needsPort
+        self.package = package
     }
 
     /// Throws a precise error for a spec that cannot run.
@@ -74,7 +78,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, command, environment, workingDirectory, limits, network, timeToLive, restart, health, stopGrace, needsPort
+        case name, command, environment, workingDirectory, limits, network, timeToLive, restart, health, stopGrace, needsPort, package
     }
 
     public init(from decoder: any Decoder) throws {
@@ -89,6 +93,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         health = try c.decodeIfPresent(HealthPolicy.self, forKey: .health) ?? HealthPolicy()
         stopGrace = try c.decodeIfPresent(Double.self, forKey: .stopGrace).map { Duration.seconds($0) } ?? .seconds(5)
         needsPort = try c.decodeIfPresent(Bool.self, forKey: .needsPort) ?? false
+        package = try c.decodeIfPresent(WorkloadPackage.self, forKey: .package)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -104,7 +109,15 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         try c.encode(health, forKey: .health)
         try c.encode(stopGrace.seconds, forKey: .stopGrace)
         try c.encode(needsPort, forKey: .needsPort)
+        try c.encodeIfPresent(package, forKey: .package)
     }
+}
+
+/// A package a workload runs from, installed by the daemon before launch.
+public enum WorkloadPackage: Sendable, Hashable, Codable {
+    /// A PyPI distribution in its own virtual environment; `entryPoint` defaults to the
+    /// package's console script of the same name.
+    case pypi(name: String, version: String?, entryPoint: String?)
 }
 
 /// Resource limits for one workload; nil means the launcher's default.
