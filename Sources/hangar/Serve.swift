@@ -44,13 +44,15 @@ struct Serve: AsyncParsableCommand {
         let gateway = Gateway(config: config, policy: policy, logger: logger)
         let probe = await SandboxProbe.run()
         let hosted = HostedServers(gateway: gateway, store: policy.store!, dataDirectory: config.dataDirectory, probe: probe, logger: logger)
-        let server = HangarHTTPServer(gateway: gateway, hosted: hosted, logger: logger)
+        let catalog = CatalogService(store: policy.store!, gateway: gateway, hosted: hosted, logger: logger)
+        let server = HangarHTTPServer(gateway: gateway, hosted: hosted, catalog: catalog, logger: logger)
         let startupWait = config.startupWait
         let (host, port) = (config.host, config.port)
         try await withGateway(gateway) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await hosted.run() }
                 try await hosted.restore()
+                try await catalog.restore()
                 await gateway.waitUntilReady(timeout: startupWait)
                 let app = server.application(host: host, port: port) { bound in
                     let shown = host.contains(":") ? "[\(host)]" : host
