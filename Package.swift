@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(
@@ -78,6 +79,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The system zlib (zlib1g-dev) and renameat2, for unpacking uploads (see its shim.h).
+        .systemLibrary(name: "CHangarArchive", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Uploaded packaged servers: archive inspection before extraction, manifest, scanner.
+        // Deliberately not a dependency of HangarSupervisor; HangarServer wires it in.
+        .target(
+            name: "HangarPackages",
+            dependencies: [
+                "HangarCore", "CHangarArchive",
             ]
         ),
         // Hosting: workload lifecycle state machine, supervision, logs, resource metrics.
@@ -177,6 +188,13 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             exclude: ["JSONSchemaTestSuite"]
+        ),
+        .testTarget(
+            name: "HangarPackagesTests",
+            dependencies: [
+                "HangarPackages", "HangarCore", "CHangarArchive",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .testTarget(name: "HangarStoreTests", dependencies: ["HangarStore", "HangarCore"]),
         .testTarget(name: "HangarCatalogTests", dependencies: ["HangarCatalog", "HangarStore", "HangarCore"]),

@@ -3,6 +3,9 @@
 #   libsqlite3-dev  the store (GRDB links the system SQLite)
 #   bubblewrap      namespaces for hosted servers (the sandbox's main layer)
 #   util-linux      setpriv and prlimit
+#   python3-venv    Debian's python3 with venv/ensurepip: servers installed from PyPI get a venv
+#                   on it (its interpreter sits in /usr, which the sandbox mounts read-only)
+#   zlib1g-dev      gzip and zip for uploaded server archives
 # Idempotent and quick when everything is there. HANGAR_NO_APT=1 only reports what is missing.
 set -euo pipefail
 
@@ -11,6 +14,8 @@ log() { printf 'setup-system: %s\n' "$*" >&2; }
 need=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+{ [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1; } || need+=(python3-venv)
+dpkg -s zlib1g-dev >/dev/null 2>&1 || need+=(zlib1g-dev)
 { command -v setpriv >/dev/null 2>&1 && command -v prlimit >/dev/null 2>&1; } || need+=(util-linux)
 
 if [[ ${#need[@]} -eq 0 ]]; then exit 0; fi

@@ -5,6 +5,8 @@ import HangarTransport
 /// How many calls each scenario makes: the full run, or a quick one (`--quick`).
 struct BenchmarkPlan: Sendable {
     var quick = false
+    /// `--hosting`: only the hosting scenarios.
+    var hosting = false
     var clients = 16
     var fastCalls = 5_000, fastWarmup = 500, fastCallsPerClient = 1_500
     var timeCalls = 500, timeWarmup = 100, timeCallsPerClient = 100
@@ -22,8 +24,10 @@ struct BenchmarkPlan: Sendable {
                 (plan.fastCalls, plan.fastWarmup, plan.fastCallsPerClient) = (1_000, 200, 250)
                 (plan.timeCalls, plan.timeWarmup, plan.timeCallsPerClient) = (100, 20, 20)
                 (plan.concurrentWarmup, plan.listCalls, plan.listWarmup) = (5, 20, 3)
+            case "--hosting":
+                plan.hosting = true
             case "-h", "--help":
-                print("usage: GatewayBenchmark [--quick]   (build hangar and hangar-fast-upstream in release first)")
+                print("usage: GatewayBenchmark [--quick] [--hosting]   (build hangar and hangar-fast-upstream in release first)")
                 exit(0)
             default:
                 print("GatewayBenchmark: unknown argument \(argument) (try --help)")

@@ -1,6 +1,7 @@
 // GatewayBenchmark: what Hangar adds to MCP calls. Runs a fast Swift upstream and
 // mcp-server-time directly over stdio, behind `hangar stdio`, and behind `hangar serve` over
-// HTTP; then tools/list over 10,000 tools and the idle memory of `hangar serve`. Prints
+// HTTP; then tools/list over 10,000 tools and the idle memory of `hangar serve`. With
+// `--hosting`: start-to-ready bare vs hosted in the sandbox, and 100 hosted servers. Prints
 // figures, ratios and targets (met or missed); always exits 0 once it has run.
 //
 //   swift build -c release --product hangar --product hangar-fast-upstream
@@ -18,6 +19,11 @@ do {
     exit(1)
 }
 
+if plan.hosting {
+    await HostingScenarios(workspace: workspace, runs: plan.quick ? 5 : 20, hosted: 100).run()
+    workspace.remove()
+    exit(0)
+}
 let scenarios = Scenarios(plan: plan, workspace: workspace)
 var report = Report(plan: plan, timeServerProblem: workspace.timeServerProblem)
 for upstream in [workspace.fast] + (workspace.time.map { [$0] } ?? []) {

@@ -232,6 +232,38 @@ int hangar_listen_in_netns(const char *netns_path, int port, int backlog) {
     return fd >= 0 ? fd : -err;
 }
 
+int hangar_connect_in_netns(const char *netns_path, int port) {
+    int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (own < 0) return -errno;
+    int target = open(netns_path, O_RDONLY | O_CLOEXEC);
+    if (target < 0) { int e = errno; close(own); return -e; }
+    if (setns(target, CLONE_NEWNET) != 0) { int e = errno; close(target); close(own); return -e; }
+    close(target);
+    int err = 0;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        err = errno;
+    } else {
+        struct sockaddr_in addr;
+        memset(&addr, 0, sizeof(addr));
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons((unsigned short)port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+            err = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (setns(own, CLONE_NEWNET) != 0) {
+        close(own);
+        if (fd >= 0) close(fd);
+        return -EXDEV;
+    }
+    close(own);
+    return fd >= 0 ? fd : -err;
+}
+
 int hangar_pidfd_open(pid_t pid) {
 #ifdef SYS_pidfd_open
     long fd = syscall(SYS_pidfd_open, pid, 0);

@@ -59,6 +59,11 @@ extension Gateway {
             audit("error", redacted.message)
             throw redacted
         }
+        // An interim answer asking the client for input is not the tool's result: nothing to check yet.
+        if result["resultType"]?.stringValue == "input_required" {
+            audit("input_required")
+            return result
+        }
         if let problem = outputProblem(entry, result: result) {
             audit("error", problem)
             throw JSONRPCError(.internalError, "The result of \(name) does not match its outputSchema: \(problem)")

@@ -159,15 +159,36 @@ extension Gateway {
         }
     }
 
-    /// Sends a request to its upstream under the original name, passing progress back to the client.
+    /// `_meta` key carrying `{"id", "role"}` of the caller to in-process servers.
+    public static let callerMetaKey = "io.hangar/caller"
+
+    /// Sends a request to its upstream under the original name, passing progress back to the
+    /// client; questions the upstream asks on the way become input_required for a modern client.
+
     func forward(_ method: String, params: JSONValue?, renamed original: String?, to server: String,
                          context: RequestContext) async throws -> JSONValue {
         guard let upstream = pool.upstream(named: server) else { throw JSONRPCError(.internalError, "no upstream '\(server)'") }
         var params = params ?? [:]
         if let original { params["name"] = .string(original) }
+        // Only a server inside the daemon learns who calls; a client cannot forge it for one.
+        if upstream.isInProcess || params["_meta"]?[Self.callerMetaKey] != nil {
+            var meta = params["_meta"]?.objectValue ?? [:]
+            if upstream.isInProcess {
+                meta[Self.callerMetaKey] = ["id": .string(context.identity.name), "role": .string(context.identity.role.rawValue)]
+            } else {
+                meta.removeValue(forKey: Self.callerMetaKey)
+            }
+            params["_meta"] = .object(meta)
+        }
         var sink: RequestNotificationSink?
         if let notify = context.notify {
             sink = { method, params in notify(JSONRPCMessage.Notification(method: method, params: params)) }
+        }
+        // Only a legacy upstream sends requests of its own (a modern one answers input_required itself).
+        if context.era == .modern, ParkedCalls.methods.contains(method),
+           upstream.status.era == .legacy || params["requestState"]?.stringValue?.hasPrefix(ParkedCalls.statePrefix) == true {
+            let target = original.map { _ in params["name"]?.stringValue ?? "" } ?? params["uri"]?.stringValue ?? ""
+            return try await forwardAskingClient(method, params: params, target: target, upstream: upstream, sink: sink, context: context)
         }
         return try await upstream.request(method, params: params, sink: sink)
     }

@@ -13,6 +13,8 @@ public final class Gateway: Sendable {
     public let policy: PolicyPlane
     /// Compiled schemas shared by identical tool schemas across servers and catalog versions.
     let schemaCache = SchemaCache(capacity: 4096)
+    /// Upstream calls waiting for a modern client's input (multi round-trip requests).
+    let parked = ParkedCalls()
     let logger: Logger
     public static let serverInfo: JSONValue = ["name": "hangar", "title": "Hangar MCP gateway", "version": "0.1.0"]
 
@@ -20,6 +22,7 @@ public final class Gateway: Sendable {
         case upstream(String, UpstreamEvent)
         case refreshAll(CheckedContinuation<Void, Never>)
         case refreshTools(String, CheckedContinuation<Void, Never>)
+        case attached(String, CheckedContinuation<Void, Never>)
         case removed(String)
     }
     private let work: AsyncStream<Work>
@@ -127,6 +130,14 @@ public final class Gateway: Sendable {
         }
     }
 
+    /// Lists what a just-attached server offers (waiting for its session) and returns once the
+    /// catalog shows it, so a hosted server is reported running only when its tools are callable.
+    public func catalogAttached(_ server: String) async {
+        await withCheckedContinuation { continuation in
+            if case .terminated = workInput.yield(.attached(server, continuation)) { continuation.resume() }
+        }
+    }
+
     // MARK: - Catalog upkeep
 
     private func process(_ item: Work) async {
@@ -140,6 +151,9 @@ public final class Gateway: Sendable {
             if let upstream = pool.upstream(named: server), upstream.status.state == .ready {
                 await refresh(upstream, kinds: [.tools])
             }
+            continuation.resume()
+        case .attached(let server, let continuation):
+            if let upstream = pool.upstream(named: server) { await refresh(upstream, kinds: [.tools, .prompts, .resources]) }
             continuation.resume()
         case .removed(let server):
             let changed = state.withLock { s -> Bool in

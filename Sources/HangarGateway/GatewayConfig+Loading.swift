@@ -36,6 +36,10 @@ extension GatewayConfig {
             try config.applyGateway(g)
         }
         if let policy = top["policy"] { config.policy = try PolicyConfig.parse(policy) }
+        if let hosted = top["hosted"] {
+            guard case .object(let entries) = hosted else { throw ConfigError("\"hosted\" must be an object of NAME: server to host in the sandbox") }
+            config.hosted = entries
+        }
         let serversValue = top["mcpServers"] ?? top["servers"] ?? [:]
         guard case .object(let servers) = serversValue else { throw ConfigError("\"mcpServers\" must be an object of NAME: server") }
         let defaultTimeout = config.requestTimeout
@@ -56,6 +60,7 @@ extension GatewayConfig {
                 if naming.separator.isEmpty { throw ConfigError("gateway.separator must not be empty") }
             case "prefixTools", "prefix": naming.prefix = try bool(value, key)
             case "pageSize": pageSize = Int(try int(value, key))
+            case "managementTools": managementTools = try bool(value, key)
             case "listTTLms": listTTLMilliseconds = Int(try int(value, key))
             case "requestTimeoutSeconds": requestTimeout = .milliseconds(Int64(try number(value, key) * 1000))
             case "startupWaitSeconds": startupWait = .milliseconds(Int64(try number(value, key) * 1000))

@@ -25,6 +25,11 @@ public struct GatewayConfig: Sendable {
     public var startupWait: Duration
     /// Authentication, permissions, rate limits and call checks.
     public var policy = PolicyConfig()
+    /// Servers `hangar serve` hosts in the sandbox, by name, each in the admin API's form
+    /// (`command` or `pypi`, `env`, limits, `network`, `http`, ...); read by the daemon.
+    public var hosted: JSONObject = [:]
+    /// `hangar serve` offers its hosting and catalog actions as MCP tools (`hangar__…`).
+    public var managementTools = true
 
     public init(servers: [UpstreamConfig] = [], naming: NamingPolicy = NamingPolicy(), host: String = "127.0.0.1", port: Int = 8700,
                 dataDirectory: String = GatewayConfig.defaultDataDirectory, limits: JSONLimits = .default, allowedOrigins: [String] = [],

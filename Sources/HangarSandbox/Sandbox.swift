@@ -71,7 +71,7 @@ public enum Sandbox {
                 process.inheritedDescriptors.append(.init(source: fd, target: SandboxCommand.argsFD))
             }
             if command.usesSeccomp {
-                let filter = SeccompFilter(allowInetSockets: wantsProxy)
+                let filter = SeccompFilter(allowInetSockets: wantsProxy || spec.servesLoopback)
                 let fd = try resources.dataFD(filter.bytes)
                 process.inheritedDescriptors.append(.init(source: fd, target: SandboxCommand.seccompFD))
             }

@@ -18,6 +18,9 @@ public struct SandboxSpec: Sendable, Hashable {
     public var uid: uid_t?
     /// The PATH inside; the default covers /usr/local/bin and /usr/bin.
     public var path: String
+    /// The server listens on its own loopback (an HTTP server, reached through a `PortBridge`):
+    /// inet sockets are allowed; its network namespace still has nothing but loopback.
+    public var servesLoopback = false
 
     public init(
         workloadID: String, command: [String], environment: [String: String] = [:], serverDirectory: String,

@@ -85,16 +85,29 @@ extension AdminAPI {
     /// A workload spec from the API's JSON: name, command, env, cwd, limits, network, ttl.
     static func spec(from body: JSONValue) throws -> WorkloadSpec {
         guard let name = body["name"]?.stringValue else { throw BadRequest("\"name\" is required") }
-        guard let command = body["command"]?.arrayValue?.compactMap(\.stringValue), !command.isEmpty,
-              command.count == body["command"]?.arrayValue?.count else {
-            throw BadRequest("\"command\" must be a non-empty list of strings, e.g. [\"python3\", \"server.py\"]")
+        var package: WorkloadPackage?
+        if let requirement = body["pypi"] {
+            guard let text = requirement.stringValue else { throw BadRequest("\"pypi\" must be a string: NAME or NAME==VERSION") }
+            do {
+                package = try WorkloadPackage.pypi(requirement: text)
+            } catch { throw BadRequest(error.message) }
+            if let entry = body["entryPoint"] {
+                guard let script = entry.stringValue, case .pypi(let n, let v, _)? = package else { throw BadRequest("\"entryPoint\" must be a string") }
+                package = .pypi(name: n, version: v, entryPoint: script)
+            }
+        }
+        let list = body["command"]?.arrayValue ?? body["args"]?.arrayValue ?? []
+        let command = list.compactMap(\.stringValue)
+        guard command.count == list.count, package != nil || !command.isEmpty else {
+            throw BadRequest(package == nil ? "\"command\" must be a non-empty list of strings, e.g. [\"python3\", \"server.py\"] (or give \"pypi\": \"PACKAGE==VERSION\")"
+                                            : "\"args\" must be a list of strings")
         }
         var env: [String: String] = [:]
         for (k, v) in body["env"]?.objectValue ?? [:] {
             guard let s = v.stringValue else { throw BadRequest("env.\(k) must be a string") }
             env[k] = s
         }
-        var spec = WorkloadSpec(name: name, command: command, environment: env, workingDirectory: body["cwd"]?.stringValue)
+        var spec = WorkloadSpec(name: name, command: command, environment: env, workingDirectory: body["cwd"]?.stringValue, package: package)
         if let m = body["memoryBytes"] {
             guard let v = m.intValue, v >= 4 << 20 else { throw BadRequest("memoryBytes must be an integer of at least 4 MiB") }
             spec.limits.memoryBytes = Int(v)
@@ -118,6 +131,12 @@ extension AdminAPI {
             guard domains.count == list.count, !domains.isEmpty else { throw BadRequest("network must be \"none\" or a list of domains") }
             spec.network = .allowlist(domains)
         default: throw BadRequest("network must be \"none\" or a list of domains")
+        }
+        switch body["http"] {
+        case nil, .bool(false): break
+        case .bool(true): spec.needsPort = true
+        case .string(let path): spec.needsPort = true; spec.httpPath = path
+        default: throw BadRequest("http must be true or the MCP path, e.g. \"/mcp\" (the server gets its port in PORT)")
         }
         if let t = body["ttlSeconds"] {
             guard let v = t.doubleValue, v > 0 else { throw BadRequest("ttlSeconds must be positive") }

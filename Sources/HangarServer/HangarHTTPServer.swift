@@ -93,9 +93,9 @@ public struct HangarHTTPServer: Sendable {
         router.get("healthz") { [gateway] _, _ in
             HTTPReplies.json(.ok, JSONWriter.bytes(Self.health(gateway)))
         }
-        router.get("metrics") { [metrics] _, _ in
+        router.get("metrics") { [metrics, hosted] _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.prometheusText)))
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.prometheusText + (hosted.map(Self.hostedMetrics) ?? ""))))
         }
         return Application(
             router: router,
@@ -134,5 +134,32 @@ public struct HangarHTTPServer: Sendable {
             "prompts": .int(Int64(catalog.prompts.count)),
             "resources": .int(Int64(catalog.resources.count)),
         ]
+    }
+}
+
+extension HangarHTTPServer {
+    /// Per hosted server (names are `A-Z a-z 0-9 . _ -`, safe as label values): state, restarts,
+    /// memory, OOM kills and the egress proxy's decisions.
+    static func hostedMetrics(_ hosted: HostedServers) -> String {
+        var out = """
+            # TYPE hangar_hosted_up gauge
+            # TYPE hangar_hosted_restarts_total counter
+            # TYPE hangar_hosted_memory_bytes gauge
+            # TYPE hangar_hosted_oom_kills_total counter
+            # TYPE hangar_egress_requests_total counter
+
+            """
+        for server in hosted.supervisor.list() {
+            let label = "server=\"\(server.name)\""
+            out += "hangar_hosted_up{\(label)} \(server.state == .running ? 1 : 0)\n"
+            out += "hangar_hosted_restarts_total{\(label)} \(server.restarts)\n"
+            if let memory = server.memoryBytes { out += "hangar_hosted_memory_bytes{\(label)} \(memory)\n" }
+            if let oom = server.oomKills { out += "hangar_hosted_oom_kills_total{\(label)} \(oom)\n" }
+            if let egress = hosted.supervisor.egressCounts(server.name) {
+                out += "hangar_egress_requests_total{\(label),decision=\"allowed\"} \(egress.allowed)\n"
+                out += "hangar_egress_requests_total{\(label),decision=\"denied\"} \(egress.denied)\n"
+            }
+        }
+        return out
     }
 }

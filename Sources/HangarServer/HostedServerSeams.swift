@@ -11,9 +11,12 @@ import Synchronization
 /// stored spec keeps the references.
 struct ResolvingLauncher: WorkloadLauncher {
     let inner: any WorkloadLauncher
+    /// Installs what the spec's package needs and gives the command that runs it.
+    let prepare: @Sendable (WorkloadSpec) async throws -> WorkloadSpec
     let resolve: @Sendable (String, String) throws -> String
 
     func launch(_ spec: WorkloadSpec) async throws -> any LaunchedWorkload {
+        let spec = try await prepare(spec)
         var resolved = spec
         resolved.command = try spec.command.map { try resolve($0, spec.name) }
         for (key, value) in spec.environment where value.contains("${") {
@@ -31,10 +34,25 @@ struct GatewayConnector: WorkloadConnector {
         guard let upstream = gateway.pool.upstream(named: target.name) else {
             throw SupervisorError(.unknownWorkload, "no gateway entry for \(target.name)", name: target.name)
         }
+        if let port = target.port {
+            // An HTTP server: connect once it accepts (the supervisor's start timeout bounds the wait).
+            let url = "http://127.0.0.1:\(target.process.reachablePort ?? port)\(target.spec.httpPath)"
+            while true {
+                do {
+                    try await upstream.attach(url: url)
+                    break
+                } catch {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            await gateway.catalogAttached(target.name)
+            return
+        }
         guard let stdio = target.process.takeStdio() else {
             throw SupervisorError(.invalidSpec, "the workload's pipes were already taken", name: target.name)
         }
         try await upstream.attach(process: HostedProcess(target.process), stdin: stdio.stdin, stdout: stdio.stdout)
+        await gateway.catalogAttached(target.name)
     }
 
     func disconnect(_ target: WorkloadTarget) async {

@@ -15,6 +15,8 @@ import Synchronization
 public final class HostedServers: Sendable {
     public let supervisor: Supervisor
     public let probe: SandboxProbe
+    /// Venvs of the servers installed from PyPI.
+    public let packages: PythonPackages
     let gateway: Gateway
     let store: any WorkloadStore
     let logger: Logger
@@ -29,7 +31,16 @@ public final class HostedServers: Sendable {
         let policy = gateway.policy
         let serversDirectory = Self.serversDirectory(dataDirectory: dataDirectory)
         logger.info("hosted servers' folders", metadata: ["hangar.path": "\(serversDirectory)"])
+        let venvs = (serversDirectory as NSString).deletingLastPathComponent + "/"
+            + (serversDirectory as NSString).lastPathComponent.replacingOccurrences(of: "servers", with: "venvs")
+        try? FileManager.default.createDirectory(atPath: venvs, withIntermediateDirectories: true)
+        chmod(venvs, 0o711)
+        let packages = PythonPackages(venvsDirectory: venvs,
+                                      cacheDirectory: ProcessInfo.processInfo.environment["HANGAR_PACKAGE_CACHE"] ?? dataDirectory + "/packages",
+                                      logger: logger)
+        self.packages = packages
         let launcher = ResolvingLauncher(inner: SandboxLauncher(probe: probe, serversDirectory: serversDirectory, logger: logger),
+                                         prepare: { spec in try await packages.prepare(spec) },
                                          resolve: { text, server in try policy.resolveSecrets(text, for: server) })
         supervisor = Supervisor(configuration: SupervisorConfiguration(dataDirectory: dataDirectory), launcher: launcher,
                                 healthCheck: MCPPing(gateway: gateway), connector: GatewayConnector(gateway: gateway), logger: logger)
@@ -87,9 +98,31 @@ public final class HostedServers: Sendable {
         }
     }
 
+    /// Hosts the config file's `hosted` servers for this run (the file stays their source of truth:
+    /// they are not stored, and a bad entry is logged without stopping the others).
+    public func addFromConfig(_ entries: JSONObject) async {
+        for (name, value) in entries {
+            do {
+                var body = value.objectValue ?? [:]
+                body["name"] = .string(name)
+                let spec = try await packages.install(try AdminAPI.spec(from: .object(body)))
+                try register(spec)
+                if body["start"]?.boolValue ?? true { try supervisor.start(name) }
+            } catch {
+                let message = (error as? AdminAPI.BadRequest)?.message ?? "\(error)"
+                logger.error("a hosted server of the config file cannot run", metadata: ["hangar.server": "\(name)", "error": "\(message)"])
+            }
+        }
+    }
+
     /// Adds a hosted server; returns its instance token (shown once) for `/i/NAME/mcp`.
+    /// A PyPI server's package is installed first (its version pinned in the stored spec).
     public func add(_ spec: WorkloadSpec, start: Bool) async throws -> String {
         try spec.validate()
+        if gateway.pool.upstream(named: spec.name) != nil {
+            throw SupervisorError(.duplicateWorkload, "a server named \(spec.name) already exists (in the config file or hosted)", name: spec.name)
+        }
+        let spec = try await packages.install(spec)
         try register(spec)
         let now = WallClock.milliseconds()
         let expires = start ? spec.timeToLive.map { now + Int64($0.components.seconds * 1000) } : nil
@@ -115,10 +148,19 @@ public final class HostedServers: Sendable {
     public func restart(_ name: String) async throws { try await setRunning(name, true) { try self.supervisor.restart(name) } }
     public func restoreInstance(_ name: String) async throws { try await setRunning(name, true, renewExpiry: true) { try self.supervisor.restore(name) } }
 
+    /// Stops and removes a hosted server; returns once its process is gone (a name can be
+    /// reused at once).
     public func remove(_ name: String) async throws {
+        let events = supervisor.events()
+        let grace = (try? supervisor.spec(name).stopGrace) ?? .seconds(5)
         try supervisor.remove(name)
+        _ = await withTimeout(grace + .seconds(5)) { () async -> Bool? in
+            for await event in events where event.name == name && event.kind == .removed { return true }
+            return nil
+        }
         tokens.withLock { t in t = t.filter { $0.value.server != name } }
         gateway.removeServer(name)
+        packages.remove(server: name)
         _ = try await store.deleteWorkload(named: name)
     }
 

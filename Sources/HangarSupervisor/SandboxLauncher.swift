@@ -56,14 +56,21 @@ public struct SandboxLauncher: WorkloadLauncher {
         if case .full = spec.network {
             logger.warning("network 'full' is not available in the sandbox; the server gets none", metadata: ["hangar.server": "\(spec.name)"])
         }
-        let sandboxSpec = SandboxSpec(workloadID: spec.name, command: command, environment: spec.environment, serverDirectory: folder,
+        var sandboxSpec = SandboxSpec(workloadID: spec.name, command: command, environment: spec.environment, serverDirectory: folder,
                                       readOnlyBinds: binds, limits: limits, network: network,
                                       path: spec.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        sandboxSpec.servesLoopback = spec.needsPort
         let sandboxed = try await Sandbox.launch(sandboxSpec, probe: probe, logger: logger)
         do {
             let pipes = try await WorkloadPipes.open(stdin: sandboxed.stdinFD, stdout: sandboxed.stdoutFD, stderr: sandboxed.stderrFD,
                                                      maxLineBytes: maxLineBytes)
-            return SandboxedWorkload(sandboxed: sandboxed, pipes: pipes)
+            // An HTTP server listens in the sandbox's own network: bridge its port to the host's loopback.
+            var bridge: PortBridge?
+            if spec.needsPort, let port = spec.environment["PORT"].flatMap(Int.init), let pid = sandboxed.sandboxPID,
+               sandboxed.activeLayers.contains(.bubblewrap) {
+                bridge = try await PortBridge.open(netnsPath: "/proc/\(pid)/ns/net", port: port, logger: logger)
+            }
+            return SandboxedWorkload(sandboxed: sandboxed, pipes: pipes, bridge: bridge)
         } catch {
             try? await sandboxed.cleanup(grace: .zero)
             throw error
@@ -75,11 +82,16 @@ public struct SandboxLauncher: WorkloadLauncher {
 final class SandboxedWorkload: LaunchedWorkload {
     let sandboxed: SandboxedProcess
     private let pipes: WorkloadPipes
+    let bridge: PortBridge?
 
-    init(sandboxed: SandboxedProcess, pipes: WorkloadPipes) {
+    init(sandboxed: SandboxedProcess, pipes: WorkloadPipes, bridge: PortBridge?) {
         self.sandboxed = sandboxed
         self.pipes = pipes
+        self.bridge = bridge
     }
+
+    var reachablePort: Int? { bridge?.hostPort }
+    var egressCounts: EgressCounts? { sandboxed.egress.map { EgressCounts(allowed: $0.stats.allowed, denied: $0.stats.denied) } }
 
     var pid: Int32 { sandboxed.pid }
     var stderrLines: AsyncStream<String> { pipes.stderrLines }
@@ -101,6 +113,7 @@ final class SandboxedWorkload: LaunchedWorkload {
     }
 
     func cleanup() async {
+        await bridge?.close()
         await pipes.close()
         try? await sandboxed.cleanup(grace: .seconds(1))
     }

@@ -158,6 +158,11 @@ public final class Supervisor: Service, Sendable {
         try entry(name).spec
     }
 
+    /// Its running process's egress proxy counts (they start again with each process).
+    public func egressCounts(_ name: String) -> EgressCounts? {
+        state.withLock { $0.entries[name]?.process }?.egressCounts
+    }
+
     /// The last `lines` lines of the workload's stderr.
     public func logs(_ name: String, lines: Int = 100) throws(SupervisorError) -> [String] {
         try entry(name).log.tail(lines)

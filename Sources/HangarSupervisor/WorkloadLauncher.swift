@@ -25,10 +25,27 @@ public protocol LaunchedWorkload: Sendable {
     func cleanup() async
     /// Resource figures the launcher knows better than /proc (cgroup memory, OOM kills); nil if none.
     func resourceUsage() async -> LauncherResourceUsage?
+    /// Where the host reaches the workload's `PORT` (the sandbox's network is its own, so a
+    /// bridge on another loopback port leads in); nil: at `PORT` itself.
+    var reachablePort: Int? { get }
+    /// What the workload's egress proxy allowed and denied so far; nil without one.
+    var egressCounts: EgressCounts? { get }
+}
+
+/// Requests through a workload's egress proxy.
+public struct EgressCounts: Sendable, Hashable {
+    public var allowed: Int
+    public var denied: Int
+    public init(allowed: Int, denied: Int) {
+        self.allowed = allowed
+        self.denied = denied
+    }
 }
 
 extension LaunchedWorkload {
     public func resourceUsage() async -> LauncherResourceUsage? { nil }
+    public var reachablePort: Int? { nil }
+    public var egressCounts: EgressCounts? { nil }
 }
 
 /// The pipes an MCP client talks to a stdio server over.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything needed to host one MCP server as a supervised process: what to run, how it is
 /// confined, when it restarts, how its health is judged and when it expires.
 /// Persisted by the daemon (durations are encoded as seconds), so every field has a default.
@@ -22,8 +24,10 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
     public var stopGrace: Duration
     /// The server speaks HTTP: it gets a free loopback port in `PORT`.
     public var needsPort: Bool
-    /// A package to install before launch (e.g. from PyPI); `command` then holds only the
-    /// extra arguments to the package's entry point.
+    /// The MCP endpoint's path on that port (Streamable HTTP), default `/mcp`.
+    public var httpPath: String = "/mcp"
+    /// Where the server's code comes from when Hangar installs it (a PyPI package in a venv
+    /// of its own); `command` then holds only the extra arguments.
     public var package: WorkloadPackage?
 
     public init(
@@ -51,7 +55,9 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         guard Self.isValidName(name) else {
             throw SupervisorError(.invalidSpec, "workload name must be 1-64 characters of A-Z a-z 0-9 . _ - and not start with '.'", name: name)
         }
-        guard let executable = command.first, !executable.isEmpty else {
+        if let package {
+            try package.validate(name: name)
+        } else if command.first?.isEmpty ?? true {
             throw SupervisorError(.invalidSpec, "command is empty", name: name)
         }
         for key in environment.keys where key.isEmpty || key.contains("=") || key.contains("\0") {
@@ -67,6 +73,9 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         if let ttl = timeToLive, ttl <= .zero {
             throw SupervisorError(.invalidSpec, "time to live must be positive", name: name)
         }
+        guard httpPath.hasPrefix("/"), !httpPath.contains(where: { $0 == " " || $0 == "\n" }) else {
+            throw SupervisorError(.invalidSpec, "the HTTP path must start with / (e.g. /mcp)", name: name)
+        }
         guard stopGrace >= .zero else { throw SupervisorError(.invalidSpec, "stop grace must not be negative", name: name) }
     }
 
@@ -78,7 +87,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, command, environment, workingDirectory, limits, network, timeToLive, restart, health, stopGrace, needsPort, package
+        case name, command, environment, workingDirectory, limits, network, timeToLive, restart, health, stopGrace, needsPort, package, httpPath
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,6 +103,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         stopGrace = try c.decodeIfPresent(Double.self, forKey: .stopGrace).map { Duration.seconds($0) } ?? .seconds(5)
         needsPort = try c.decodeIfPresent(Bool.self, forKey: .needsPort) ?? false
         package = try c.decodeIfPresent(WorkloadPackage.self, forKey: .package)
+        httpPath = try c.decodeIfPresent(String.self, forKey: .httpPath) ?? "/mcp"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -110,14 +120,41 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         try c.encode(stopGrace.seconds, forKey: .stopGrace)
         try c.encode(needsPort, forKey: .needsPort)
         try c.encodeIfPresent(package, forKey: .package)
+        if needsPort { try c.encode(httpPath, forKey: .httpPath) }
     }
 }
 
-/// A package a workload runs from, installed by the daemon before launch.
+/// A package Hangar installs for a workload before launching it.
 public enum WorkloadPackage: Sendable, Hashable, Codable {
-    /// A PyPI distribution in its own virtual environment; `entryPoint` defaults to the
-    /// package's console script of the same name.
+    /// A PyPI distribution, installed into a venv of the server's own; `entryPoint` names the
+    /// console script to run (default: the package's only one, or the one named like it).
     case pypi(name: String, version: String?, entryPoint: String?)
+
+    /// `NAME`, `NAME==VERSION`: a distribution name as PyPI spells it (PEP 508 name, exact pin).
+    public static func pypi(requirement: String) throws(SupervisorError) -> WorkloadPackage {
+        let parts = requirement.split(separator: "==", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let package = WorkloadPackage.pypi(name: parts[0], version: parts.count > 1 ? parts[1] : nil, entryPoint: nil)
+        try package.validate(name: requirement)
+        return package
+    }
+
+    func validate(name: String) throws(SupervisorError) {
+        switch self {
+        case .pypi(let package, let version, let entryPoint):
+            func plain(_ s: String, extra: String) -> Bool {
+                !s.isEmpty && s.utf8.count <= 128 && s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || extra.unicodeScalars.contains($0)) }
+            }
+            guard plain(package, extra: "._-"), package.first?.isLetter == true || package.first?.isNumber == true else {
+                throw SupervisorError(.invalidSpec, "'\(package)' is not a PyPI package name (letters, digits, . _ -)", name: name)
+            }
+            if let version, !plain(version, extra: ".+!-_") {
+                throw SupervisorError(.invalidSpec, "'\(version)' is not a version (write NAME==VERSION, e.g. mcp-server-time==2025.9.25)", name: name)
+            }
+            if let entryPoint, !plain(entryPoint, extra: "._-") {
+                throw SupervisorError(.invalidSpec, "'\(entryPoint)' is not a console script name", name: name)
+            }
+        }
+    }
 }
 
 /// Resource limits for one workload; nil means the launcher's default.

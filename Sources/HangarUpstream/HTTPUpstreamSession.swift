@@ -17,6 +17,8 @@ final class HTTPUpstreamSession: UpstreamSession {
         var closed = false
     }
     private let state = Mutex(State())
+    /// Finished by `close()`, so `run()` returns at once (a hosted server's process is gone).
+    private let closing: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream()
 
     var handshake: Handshake { state.withLock { $0.handshake! } }
 
@@ -100,7 +102,7 @@ final class HTTPUpstreamSession: UpstreamSession {
         }
     }
 
-    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?) async throws -> JSONValue {
+    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
         let hs = handshake
         let id = nextID()
         let shaped = ClientIdentity.shape(params, era: hs.era, version: hs.version)
@@ -119,7 +121,7 @@ final class HTTPUpstreamSession: UpstreamSession {
                     self.markClosed()
                     return .failure(UpstreamError(.died, server: self.server, detail: "the server ended our session"))
                 }
-                do { return .success(try await self.finalResult(of: reply, sink: sink).get()) } catch { return .failure(error) }
+                do { return .success(try await self.finalResult(of: reply, sink: sink, ask: ask).get()) } catch { return .failure(error) }
             }
             guard let outcome else {
                 if Task.isCancelled { throw CancellationError() }
@@ -153,7 +155,7 @@ final class HTTPUpstreamSession: UpstreamSession {
 
     /// Reads a reply to a request: a JSON response, or an SSE stream whose notifications go to
     /// `sink` and whose server requests are answered, ending with the response.
-    private func finalResult(of reply: StreamableHTTPClient.Reply, sink: RequestNotificationSink?) async throws -> Result<JSONValue, UpstreamError> {
+    private func finalResult(of reply: StreamableHTTPClient.Reply, sink: RequestNotificationSink?, ask: ServerRequestHandler? = nil) async throws -> Result<JSONValue, UpstreamError> {
         switch reply.body {
         case .json(let json):
             return outcome(of: json, status: reply.status)
@@ -169,7 +171,13 @@ final class HTTPUpstreamSession: UpstreamSession {
                 case .notification(let n):
                     deliver(n, sink: sink)
                 case .request(let req):
-                    await answer(req)
+                    // On this request's own stream: it is part of our request, so its client is asked.
+                    if let ask, req.method != MCPMethod.ping {
+                        let outcome = await ask(req.method, req.params)
+                        await answer(req, outcome: outcome)
+                    } else {
+                        await answer(req)
+                    }
                 }
             }
             return .failure(UpstreamError(.died, server: server, detail: "the response stream ended without an answer"))
@@ -199,8 +207,8 @@ final class HTTPUpstreamSession: UpstreamSession {
         }
     }
 
-    private func answer(_ request: JSONRPCMessage.Request) async {
-        let response = JSONRPCMessage.response(.init(id: request.id, outcome: ClientIdentity.answer(serverRequest: request.method)))
+    private func answer(_ request: JSONRPCMessage.Request, outcome: Result<JSONValue, JSONRPCError>? = nil) async {
+        let response = JSONRPCMessage.response(.init(id: request.id, outcome: outcome ?? ClientIdentity.answer(serverRequest: request.method)))
         _ = try? await client.send(.post, body: response.serialized(), extraHeaders: legacyHeaders(), timeout: .seconds(10))
     }
 
@@ -209,6 +217,20 @@ final class HTTPUpstreamSession: UpstreamSession {
     /// Listens for server notifications: the GET stream (legacy) or `subscriptions/listen` (modern).
     /// Returns when the session is over (the server ended it, or it was closed).
     func run() async -> String {
+        let closing = closing.stream
+        return await withTaskGroup(of: String.self) { group in
+            group.addTask { await self.listen() }
+            group.addTask {
+                for await _ in closing {}
+                return "closed"
+            }
+            let reason = await group.next() ?? "closed"
+            group.cancelAll()
+            return reason
+        }
+    }
+
+    private func listen() async -> String {
         let hs = handshake
         while !Task.isCancelled, !state.withLock({ $0.closed }) {
             do {
@@ -254,6 +276,7 @@ final class HTTPUpstreamSession: UpstreamSession {
             defer { s.closed = true }
             return (s.sessionID, s.closed)
         }
+        closing.continuation.finish()
         if !wasClosed, sid != nil {
             _ = try? await client.send(.delete, extraHeaders: legacyHeaders(), timeout: .seconds(5))
         }

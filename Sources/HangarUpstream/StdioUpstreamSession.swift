@@ -16,6 +16,7 @@ final class StdioUpstreamSession: UpstreamSession {
     private struct Pending {
         var continuation: CheckedContinuation<JSONValue, any Error>
         var sink: RequestNotificationSink?
+        var ask: ServerRequestHandler?
         var timer: Scheduled<Void>?
         /// The downstream's own progress token, restored on progress notifications.
         var progressToken: JSONValue?
@@ -107,9 +108,9 @@ final class StdioUpstreamSession: UpstreamSession {
         }
     }
 
-    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?) async throws -> JSONValue {
+    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
         let hs = handshake
-        return try await rawRequest(method, params: ClientIdentity.shape(params, era: hs.era, version: hs.version), timeout: timeout, sink: sink)
+        return try await rawRequest(method, params: ClientIdentity.shape(params, era: hs.era, version: hs.version), timeout: timeout, sink: sink, ask: ask)
     }
 
     func notify(_ method: String, params: JSONValue?) async {
@@ -121,7 +122,7 @@ final class StdioUpstreamSession: UpstreamSession {
         state.withLock { $0.channel }?.send(message.serialized())
     }
 
-    private func rawRequest(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?) async throws -> JSONValue {
+    private func rawRequest(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler? = nil) async throws -> JSONValue {
         let id = state.withLock { s -> Int64 in
             defer { s.nextID += 1 }
             return s.nextID
@@ -136,7 +137,7 @@ final class StdioUpstreamSession: UpstreamSession {
                 let channel = state.withLock { s -> Result<LineChannel, UpstreamError> in
                     if let reason = s.closedReason { return .failure(UpstreamError(.died, server: server, detail: exitDetail(reason))) }
                     guard let channel = s.channel else { return .failure(UpstreamError(.unavailable, server: server, detail: "not connected")) }
-                    s.pending[id] = Pending(continuation: continuation, sink: sink, timer: nil, progressToken: originalToken)
+                    s.pending[id] = Pending(continuation: continuation, sink: sink, ask: ask, timer: nil, progressToken: originalToken)
                     return .success(channel)
                 }
                 switch channel {
@@ -192,8 +193,17 @@ final class StdioUpstreamSession: UpstreamSession {
         case .notification(let note):
             routeNotification(note)
         case .request(let request):
-            let answer = ClientIdentity.answer(serverRequest: request.method)
-            send(.response(.init(id: request.id, outcome: answer)))
+            // Over stdio a server's request names no request of ours: it belongs to the one in
+            // flight that can ask its client. With none, or several, Hangar answers it itself.
+            let askers = state.withLock { s in s.pending.values.compactMap(\.ask) }
+            guard askers.count == 1, let ask = askers.first, request.method != MCPMethod.ping else {
+                send(.response(.init(id: request.id, outcome: ClientIdentity.answer(serverRequest: request.method))))
+                return
+            }
+            Task {
+                let outcome = await ask(request.method, request.params)
+                self.send(.response(.init(id: request.id, outcome: outcome)))
+            }
         }
     }
 

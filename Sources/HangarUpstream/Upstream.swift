@@ -45,6 +45,12 @@ public final class Upstream: Sendable {
 
     public var name: String { config.name }
 
+    /// True for a server inside the daemon, which is told who calls it.
+    public var isInProcess: Bool {
+        if case .inProcess = config.transport { return true }
+        return false
+    }
+
     /// Connects to a hosted workload's process over its pipes (probe, handshake) and makes it
     /// this upstream's live session. Throws when the handshake fails; the caller owns the
     /// process and reads its stderr (the supervisor keeps hosted servers' logs).
@@ -52,6 +58,14 @@ public final class Upstream: Sendable {
         let session = try await StdioUpstreamSession.attach(
             server: name, process: process, stdin: stdin, stdout: stdout, stderr: nil, connectTimeout: config.connectTimeout,
             logger: logger, stderrLine: { _ in }, onEvent: sessionEvents)
+        if case .terminated = attachInput.yield(session) { await session.close() }
+    }
+
+    /// Connects to a hosted workload that speaks Streamable HTTP at `url` and makes it this
+    /// upstream's live session. Throws when it does not answer the probe and handshake.
+    public func attach(url: String) async throws {
+        let session = try await HTTPUpstreamSession.start(server: name, url: url, headers: [], connectTimeout: config.connectTimeout,
+                                                          logger: logger, onEvent: sessionEvents)
         if case .terminated = attachInput.yield(session) { await session.close() }
     }
 
@@ -228,6 +242,8 @@ public final class Upstream: Sendable {
                                                        connectTimeout: config.connectTimeout, logger: logger, onEvent: events)
         case .hosted:
             throw UpstreamError(.unavailable, server: name, detail: "a hosted server is started by the supervisor")
+        case .inProcess(let server):
+            return InProcessSession(name: name, server: server)
         }
     }
 
@@ -323,11 +339,11 @@ public final class Upstream: Sendable {
 
     /// Sends a request to the upstream and returns its result.
     public func request(_ method: String, params: JSONValue?, timeout: Duration? = nil,
-                        sink: RequestNotificationSink? = nil) async throws(UpstreamError) -> JSONValue {
+                        sink: RequestNotificationSink? = nil, ask: ServerRequestHandler? = nil) async throws(UpstreamError) -> JSONValue {
         let timeout = timeout ?? config.requestTimeout
         do {
             let session = try await liveSession(timeout: min(timeout, config.connectTimeout))
-            return try await session.request(method, params: params, timeout: timeout, sink: sink)
+            return try await session.request(method, params: params, timeout: timeout, sink: sink, ask: ask)
         } catch let error as UpstreamError {
             throw error
         } catch {

@@ -12,6 +12,8 @@ public struct UpstreamConfig: Sendable {
         /// A hosted workload: the supervisor starts the process and hands its pipes over with
         /// `Upstream.attach`; restarts and backoff are the supervisor's.
         case hosted
+        /// A server inside the daemon (Hangar's management tools); trusted with the caller's identity.
+        case inProcess(any InProcessServer)
     }
 
     /// The server's name in the config; also the default prefix of its exposed names.
@@ -39,8 +41,8 @@ public struct UpstreamConfig: Sendable {
             return .stdio(spec)
         case .http(let url, let headers):
             return .http(url: url, headers: try headers.map { ($0.0, try resolve($0.1)) })
-        case .hosted:
-            return .hosted
+        case .hosted, .inProcess:
+            return transport
         }
     }
 

@@ -16,6 +16,10 @@ public enum UpstreamEvent: Sendable {
 /// Receives the notifications related to one in-flight request (progress, log messages).
 public typealias RequestNotificationSink = @Sendable (_ method: String, _ params: JSONValue?) -> Void
 
+/// Answers a request the upstream sends while one of ours is in flight (elicitation, sampling,
+/// roots): the gateway asks the client that made our request.
+public typealias ServerRequestHandler = @Sendable (_ method: String, _ params: JSONValue?) async -> Result<JSONValue, JSONRPCError>
+
 extension UpstreamEvent {
     /// The event a server notification stands for, if it is about the server as a whole
     /// (list changes, resource updates, log messages); nil for request-related ones like progress.

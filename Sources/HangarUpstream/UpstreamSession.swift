@@ -5,7 +5,7 @@ import HangarCore
 protocol UpstreamSession: Sendable {
     var handshake: Handshake { get }
     /// Sends a request and waits for its answer. Throws `UpstreamError`.
-    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?) async throws -> JSONValue
+    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue
     func notify(_ method: String, params: JSONValue?) async
     /// Background work for the session's lifetime (streams to listen on); returns when the session ends.
     func run() async -> String
@@ -24,7 +24,8 @@ public struct Handshake: Sendable {
 /// Identity and capabilities Hangar presents to upstreams.
 enum ClientIdentity {
     static let info: JSONValue = ["name": "hangar", "version": "0.1.0"]
-    static let capabilities: JSONValue = ["roots": ["listChanged": false]]
+    /// Elicitation and sampling are asked of the downstream client (input_required for a modern one).
+    static let capabilities: JSONValue = ["roots": ["listChanged": false], "elicitation": ["form": [:]], "sampling": [:]]
 
     /// `params` as the upstream's era wants them: modern adds the per-request `_meta`;
     /// legacy drops modern `_meta` keys a modern client may have sent.

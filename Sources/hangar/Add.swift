@@ -4,7 +4,7 @@ import HangarCore
 
 struct Add: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Host an MCP server in the sandbox: hangar add NAME [options] -- CMD ARGS...",
+        abstract: "Host an MCP server in the sandbox: hangar add NAME [options] -- CMD ARGS..., or hangar add NAME --pypi PACKAGE[==VERSION] [-- ARGS...]",
         discussion: "The server joins the daemon's endpoint as NAME__tool. Env values may refer to ${secret:NAME}.")
 
     @OptionGroup var daemon: DaemonOptions
@@ -17,12 +17,22 @@ struct Add: AsyncParsableCommand {
     @Option(help: "Most open files.") var files: Int?
     @Option(help: "none (default) or a comma-separated list of domains reachable through the egress proxy.") var network: String?
     @Option(help: "Time to live, e.g. 90s, 30m, 2h: the instance stops (expired) after it; `hangar restore` brings it back.") var ttl: String?
+    @Option(help: "Install this PyPI package (PACKAGE or PACKAGE==VERSION) into a venv of the server's own and run its console script; the arguments after -- go to it.") var pypi: String?
+    @Option(help: "With --pypi: the console script to run when the package has several.") var entryPoint: String?
+    @Option(help: "The server speaks Streamable HTTP at this path (e.g. /mcp) on the port Hangar gives it in PORT.") var http: String?
     @Flag(help: "Add it stopped.") var noStart = false
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
 
     func run() async throws {
-        guard !command.isEmpty else { throw ValidationError("give the command after --, e.g. hangar add time -- mcp-server-time") }
+        guard !command.isEmpty || pypi != nil else {
+            throw ValidationError("give the command after --, e.g. hangar add time -- mcp-server-time, or a package: hangar add time --pypi mcp-server-time")
+        }
         var body: JSONObject = ["name": .string(name), "command": .array(command.map { .string($0) }), "start": .bool(!noStart)]
+        if let pypi {
+            body["pypi"] = .string(pypi)
+            if let entryPoint { body["entryPoint"] = .string(entryPoint) }
+            if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("installing \(pypi) from PyPI into a venv for \(name) (the first install of a version takes a while)...\n".utf8)) }
+        }
         var envObject = JSONObject()
         for pair in env {
             guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw ValidationError("--env takes KEY=VALUE, not '\(pair)'") }
@@ -38,7 +48,8 @@ struct Add: AsyncParsableCommand {
             body["network"] = .array(network.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
         }
         if let ttl { body["ttlSeconds"] = .double(try Self.seconds(ttl)) }
-        let reply = try await daemon.client.call(.POST, "servers", body: .object(body))
+        if let http { body["http"] = .string(http) }
+        let reply = try await daemon.client.call(.POST, "servers", body: .object(body), timeout: .seconds(pypi == nil ? 60 : 900))
         if daemon.json { print(JSONWriter.string(reply)); return }
         print("added \(name): \(reply["state"]?.stringValue ?? "?")\(noStart ? "" : "; its tools appear as \(name)__TOOL once it runs")")
         if let path = reply["instance"]?["path"]?.stringValue, let token = reply["instance"]?["token"]?.stringValue {

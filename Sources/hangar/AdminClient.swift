@@ -37,9 +37,9 @@ struct AdminClient: Sendable {
     let key: String?
 
     /// Sends one admin API request; returns the decoded body of a 2xx answer, or throws a
-    /// `CLIError` carrying the daemon's message.
+    /// `CLIError` carrying the daemon's message. Installs (pip, catalog) get a longer `timeout`.
     @discardableResult
-    func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws -> JSONValue {
+    func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, timeout: TimeAmount = .seconds(60)) async throws -> JSONValue {
         var request = HTTPClientRequest(url: base + "/api/v1/" + path)
         request.method = method
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
@@ -49,7 +49,7 @@ struct AdminClient: Sendable {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            response = try await HTTPClient.shared.execute(request, timeout: timeout)
         } catch {
             throw CLIError("cannot reach the Hangar daemon at \(base) (\(error)). Is `hangar serve` running? Point --url or HANGAR_URL at it.")
         }

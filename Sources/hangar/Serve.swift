@@ -4,6 +4,7 @@ import HangarGateway
 import HangarPolicy
 import HangarSandbox
 import HangarServer
+import HangarUpstream
 import Hummingbird
 
 struct Serve: AsyncParsableCommand {
@@ -33,6 +34,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--auth local lets unauthenticated clients in as admin, so it only works on a loopback address; \(config.host) is not one. Use --auth required (and create keys with `hangar keys create`), or listen on 127.0.0.1")
         }
         let logger = options.makeLogger()
+        config.policy.permissions.rules += ManagementTools.defaultRules(userTools: ManagementTools.userTools)
         let policy = try await openPolicy(config)
         if config.policy.auth == .required, let keyring = policy.keyring,
            try await !keyring.list().contains(where: { $0.role == "admin" && $0.revokedMs == nil }) {
@@ -44,14 +46,20 @@ struct Serve: AsyncParsableCommand {
         let gateway = Gateway(config: config, policy: policy, logger: logger)
         let probe = await SandboxProbe.run()
         let hosted = HostedServers(gateway: gateway, store: policy.store!, dataDirectory: config.dataDirectory, probe: probe, logger: logger)
+        let management = ManagementTools(hosted: hosted, policy: policy)
+        if config.managementTools, gateway.addServer(UpstreamConfig(name: ManagementTools.serverName, transport: .inProcess(management))) == nil {
+            logger.warning("a configured server is named '\(ManagementTools.serverName)'; Hangar's management tools are not offered on the endpoint")
+        }
         let catalog = CatalogService(store: policy.store!, gateway: gateway, hosted: hosted, logger: logger)
         let server = HangarHTTPServer(gateway: gateway, hosted: hosted, catalog: catalog, logger: logger)
         let startupWait = config.startupWait
         let (host, port) = (config.host, config.port)
+        let hostedEntries = config.hosted
         try await withGateway(gateway) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await hosted.run() }
                 try await hosted.restore()
+                await hosted.addFromConfig(hostedEntries)
                 try await catalog.restore()
                 await gateway.waitUntilReady(timeout: startupWait)
                 let app = server.application(host: host, port: port) { bound in

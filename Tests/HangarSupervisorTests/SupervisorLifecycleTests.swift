@@ -46,7 +46,8 @@ struct SupervisorLifecycleTests {
             for (delay, expected) in zip(delays, [0.06, 0.12, 0.24, 0.48]) {
                 #expect(delay >= expected * 0.9, "backoff \(delay) s should be about \(expected) s")
             }
-            #expect(delays.last! > delays.first!, "the delays grow")
+            // The lower bounds above show the growth; an upper bound or a comparison between two
+            // measured delays would fail on a loaded machine, where any one delay can stretch.
             let status = try supervisor.status("crasher")
             #expect(status.state == .failed)
             #expect(status.restarts == 4)

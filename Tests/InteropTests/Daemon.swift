@@ -16,19 +16,23 @@ struct Daemon {
         try await launch(directory: previous.directory, extraArguments: [])
     }
 
-    static func start(servers: JSONValue, gateway: JSONValue = [:], policy: JSONValue? = nil, extraArguments: [String] = []) async throws -> Daemon {
+    static func start(servers: JSONValue, gateway: JSONValue = [:], policy: JSONValue? = nil, hosted: JSONValue? = nil,
+                      extraArguments: [String] = []) async throws -> Daemon {
         let dir = try TestEnvironment.temporaryDirectory()
         let configPath = dir + "/hangar.json"
         var config: JSONObject = ["mcpServers": servers, "gateway": gateway]
         if let policy { config["policy"] = policy }
+        if let hosted { config["hosted"] = hosted }
         try TestEnvironment.write(.object(config), to: configPath)
         return try await launch(directory: dir, extraArguments: extraArguments)
     }
 
     private static func launch(directory dir: String, extraArguments: [String]) async throws -> Daemon {
         let configPath = dir + "/hangar.json"
+        // PyPI servers' template venvs are shared by the tests' daemons: pip runs once per version.
         let process = try await TestProcess.start(TestEnvironment.hangar,
-                                                  ["serve", "--config", configPath, "--port", "0", "--data-dir", dir + "/data"] + extraArguments)
+                                                  ["serve", "--config", configPath, "--port", "0", "--data-dir", dir + "/data"] + extraArguments,
+                                                  environment: ["HANGAR_PACKAGE_CACHE": NSTemporaryDirectory() + "hangar-test-packages"])
         guard let line = await process.waitForLine(timeout: .seconds(60), { $0.hasPrefix("hangar listening on ") }) else {
             let err = process.stderrLines.suffix(20).joined(separator: "\n")
             await process.stop()
@@ -50,7 +54,10 @@ struct Daemon {
     /// A modern request with the headers and `_meta` the spec requires.
     static func modernRequest(id: Int64 = 1, _ method: String, _ params: JSONObject = [:]) -> (body: [UInt8], headers: [(String, String)]) {
         var params = params
-        params["_meta"] = [MetaKey.protocolVersion: .string(ProtocolVersion.modern), MetaKey.clientCapabilities: [:]]
+        // A test may give its own client capabilities in `_meta`; the protocol version is always set.
+        var meta = params["_meta"]?.objectValue ?? [MetaKey.clientCapabilities: [:]]
+        meta[MetaKey.protocolVersion] = .string(ProtocolVersion.modern)
+        params["_meta"] = .object(meta)
         var headers = [("MCP-Protocol-Version", ProtocolVersion.modern), ("Mcp-Method", method)]
         if let name = params["name"]?.stringValue ?? params["uri"]?.stringValue { headers.append(("Mcp-Name", name)) }
         let body = JSONRPCMessage.request(.init(id: .int(id), method: method, params: .object(params))).serialized()

@@ -8,7 +8,7 @@ extension Interop {
     struct PassThroughTests {
         @Test("every list is paginated with opaque cursors; a bad cursor is invalid params")
         func pagination() async throws {
-            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer(["--tools", "5"])], gateway: ["pageSize": 3])
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer(["--tools", "5"])], gateway: ["pageSize": 3, "managementTools": false])
             defer { Task { await daemon.stop() } }
             var names: [String] = []
             var cursor: String?

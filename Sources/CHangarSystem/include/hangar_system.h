@@ -50,6 +50,11 @@ int hangar_data_fd(const void *bytes, size_t count);
 /// it must not be used for anything else (run this on a thread of its own).
 int hangar_listen_in_netns(const char *netns_path, int port, int backlog);
 
+/// A TCP connection to 127.0.0.1:`port` inside the network namespace at `netns_path`, made
+/// from the calling thread (which switches in and back). Returns the close-on-exec fd, or -errno
+/// (-EXDEV: the thread could not switch back; run this on a thread of its own).
+int hangar_connect_in_netns(const char *netns_path, int port);
+
 /// pidfd_open(pid, 0): a descriptor that polls readable once `pid` has exited (any process,
 /// not only children). Returns the fd or -errno.
 int hangar_pidfd_open(pid_t pid);
