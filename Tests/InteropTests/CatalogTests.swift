@@ -119,8 +119,26 @@ extension Interop {
             #expect(!(try await PolicyTests.cli(again, ["secrets", "ls"], key: nil).out.contains { $0.contains("catalog.fastmcp") }))
             let gone = try await Self.cli(again, ["catalog", "uninstall", "fastmcp"])
             #expect(gone.status != 0 && gone.err.contains("HTTP 404"))
-            // needs pypi: installing a PyPI entry (e.g. io.github.modelcontextprotocol/time) runs it through the
-            // lead's WorkloadSpec.package venv work; assert it here once main's pypi support is merged.
+        }
+
+        @Test("catalog install of a PyPI entry hosts the package in the sandbox; its tools answer; uninstall removes it")
+        func installPyPIEntry() async throws {
+            let daemon = try await Daemon.start(servers: [:])
+            defer { Task { await daemon.stop() } }
+            let installed = try await Self.cli(daemon, ["catalog", "install", Self.time, "--json"])
+            #expect(installed.status == 0, "\(installed.err)")
+            #expect(installed.json["server"] == "time" && installed.json["kind"] == "hosted")
+            #expect(installed.json["instance"]?["path"] == "/i/time/mcp")
+            _ = try await HostingTests.waitFor(daemon, "time", state: "running", timeout: .seconds(60))
+            let reply = try await PolicyTests.call(daemon, "time__get_current_time", ["timezone": "Europe/Paris"], key: nil)
+            #expect((HostingTests.text(reply) ?? "\(reply.1)").contains("Europe/Paris"))
+            let (_, status) = try await PolicyTests.admin(daemon, "servers/time", key: daemon.adminKey)
+            #expect(status["name"] == "time")
+            let shown = try await Self.cli(daemon, ["catalog", "show", Self.time, "--json"])
+            #expect(shown.json["installed"] == true && shown.json["installs"] == 1)
+            #expect(try await Self.cli(daemon, ["catalog", "uninstall", "time"]).status == 0)
+            #expect(try await HostingTests.ps(daemon)["time"] == nil)
+            #expect(!(try await PolicyTests.toolNames(daemon, key: nil).1.contains("time__get_current_time")))
         }
 
         static func waitForTool(_ daemon: Daemon, _ tool: String) async throws {
