@@ -141,6 +141,24 @@ extension Interop {
             #expect(!(try await PolicyTests.toolNames(daemon, key: nil).1.contains("time__get_current_time")))
         }
 
+        @Test("Roles: a user key searches, reads and rates; installing needs an operator; the v0 API needs a credential")
+        func roles() async throws {
+            let daemon = try await Daemon.start(servers: [:], policy: ["auth": "required"])
+            defer { Task { await daemon.stop() } }
+            let admin = try #require(daemon.adminKey)
+            let created = try await PolicyTests.cli(daemon, ["keys", "create", "--role", "user", "--name", "reader", "--json"], key: admin)
+            let userKey = try #require(try JSONParser.parse(created.out.joined(), limits: .upstream)["key"]?.stringValue)
+            let search = try await PolicyTests.cli(daemon, ["catalog", "search", "stripe", "--json"], key: userKey)
+            #expect(search.status == 0, "\(search.err)")
+            let rated = try await PolicyTests.cli(daemon, ["catalog", "rate", "com.stripe/mcp", "4", "--json"], key: userKey)
+            #expect(rated.status == 0, "\(rated.err)")
+            let reviews = try await Self.cli(daemon, ["catalog", "reviews", "com.stripe/mcp", "--json"])
+            #expect(reviews.json["reviews"]?.arrayValue?.first?["identity"]?.stringValue?.hasPrefix("key:") == true)
+            let install = try await PolicyTests.cli(daemon, ["catalog", "install", Self.time], key: userKey)
+            #expect(install.status != 0 && install.err.joined().contains("HTTP 403") && install.err.joined().contains("operator"))
+            #expect(try await Self.get(daemon.baseURL + "/v0/servers").0 == 401)
+        }
+
         static func waitForTool(_ daemon: Daemon, _ tool: String) async throws {
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
