@@ -68,7 +68,13 @@ extension SQLiteStore {
                 recent = "t.n"
             }
             if let v = query.category {
-                clauses.append("e.id IN (SELECT entry_id FROM catalog_labels WHERE kind = 'category' AND value = ?)")
+                if match == nil, query.sort != .trending {
+                    // Drive the scan from the category's few rows, not from the order's index.
+                    from = "catalog_labels lc CROSS JOIN catalog_entries e ON e.id = lc.entry_id"
+                    clauses.append("lc.kind = 'category' AND lc.value = ?")
+                } else {
+                    clauses.append("e.id IN (SELECT entry_id FROM catalog_labels WHERE kind = 'category' AND value = ?)")
+                }
                 args.append(v)
             }
             if let v = query.tag {
@@ -79,11 +85,11 @@ extension SQLiteStore {
             if let v = query.featured { clauses.append("e.featured = ?"); args.append(v) }
             if let v = query.updatedSinceMs { clauses.append("e.updated_ms >= ?"); args.append(v) }
             if let v = query.installed {
-                clauses.append((v ? "" : "NOT ") + "EXISTS (SELECT 1 FROM catalog_installs i WHERE i.entry = e.name)")
+                clauses.append("e.name " + (v ? "" : "NOT ") + "IN (SELECT entry FROM catalog_installs)")
             }
             let whereSQL = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
             let order: String = switch query.sort {
-            case .relevance: match != nil ? "bm25(catalog_fts, 10.0, 6.0, 1.0, 3.0, 4.0), e.installs DESC, e.name"
+            case .relevance: match != nil ? "catalog_fts.rank, e.id"
                                           : "e.featured DESC, e.installs DESC, e.name"
             case .rating: "e.rating_count > 0 DESC, CAST(e.rating_sum AS REAL) / max(e.rating_count, 1) DESC, e.rating_count DESC, e.name"
             case .installs: "e.installs DESC, e.name"
@@ -91,11 +97,32 @@ extension SQLiteStore {
             case .trending: "t.n DESC, e.installs DESC, e.name"
             case .name: "e.name"
             }
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from)\(whereSQL)", arguments: StatementArguments(args)) ?? 0
+            // Only the id (and the trending count) goes through the sort; full rows are read for
+            // the page alone, so a broad match costs a sort of integers, not of documents.
+            let countSQL = match != nil && clauses.count == 1 && query.sort != .trending
+                ? "SELECT count(*) FROM catalog_fts WHERE catalog_fts MATCH ?" : "SELECT count(*) FROM \(from)\(whereSQL)"
+            let total = try Int.fetchOne(db, sql: countSQL, arguments: StatementArguments(args)) ?? 0
             let pageArgs = args + [max(1, min(query.limit, 500)), max(0, query.offset)]
-            let hits = try Row.fetchAll(db, sql: """
-                SELECT e.*, \(recent) AS recent, \(Self.installedColumn) FROM \(from)\(whereSQL) ORDER BY \(order) LIMIT ? OFFSET ?
-                """, arguments: StatementArguments(pageArgs)).map(Self.hit(from:))
+            // Words alone, by relevance: FTS5 ranks and pages by itself, without a join per match.
+            let pageSQL = match != nil && clauses.count == 1 && query.sort == .relevance
+                ? "SELECT rowid AS id, 0 AS recent FROM catalog_fts WHERE catalog_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?"
+                : "SELECT e.id AS id, \(recent) AS recent FROM \(from)\(whereSQL) ORDER BY \(order) LIMIT ? OFFSET ?"
+            let page = try Row.fetchAll(db, sql: pageSQL, arguments: StatementArguments(pageArgs))
+            guard !page.isEmpty else { return CatalogPage(hits: [], total: total) }
+            let ids: [Int64] = page.map { $0["id"] }
+            var rows: [Int64: Row] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT e.*, 0 AS recent, \(Self.installedColumn) FROM catalog_entries e
+                WHERE e.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))
+                """, arguments: StatementArguments(ids)) {
+                rows[row["id"]] = row
+            }
+            let hits = zip(ids, page).compactMap { id, p -> CatalogHit? in
+                guard let row = rows[id] else { return nil }
+                var hit = Self.hit(from: row)
+                hit.recentInstalls = p["recent"]
+                return hit
+            }
             return CatalogPage(hits: hits, total: total)
         }
     }

@@ -61,8 +61,10 @@ extension SQLiteStore {
                   installs INTEGER NOT NULL DEFAULT 0);
                 CREATE INDEX catalog_entries_updated ON catalog_entries(updated_ms);
                 CREATE INDEX catalog_entries_installs ON catalog_entries(installs);
+                CREATE INDEX catalog_entries_featured ON catalog_entries(featured, installs);
                 CREATE VIRTUAL TABLE catalog_fts USING fts5(name, title, description, tools, tags,
-                  tokenize = 'unicode61 remove_diacritics 2');
+                  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
+                INSERT INTO catalog_fts(catalog_fts, rank) VALUES('rank', 'bm25(10.0, 6.0, 1.0, 3.0, 4.0)');
                 CREATE TABLE catalog_labels (
                   kind TEXT NOT NULL, value TEXT NOT NULL, entry_id INTEGER NOT NULL,
                   PRIMARY KEY (kind, value, entry_id)) WITHOUT ROWID;
