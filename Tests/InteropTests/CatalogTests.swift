@@ -115,7 +115,7 @@ extension Interop {
             defer { Task { await again.stop() } }
             try await Self.waitForTool(again, "fastmcp__echo")
             #expect(try await Self.cli(again, ["catalog", "uninstall", "fastmcp"]).status == 0)
-            #expect(!(try await PolicyTests.toolNames(again, key: nil).1.contains("fastmcp__echo")))
+            try await Self.waitForTool(again, "fastmcp__echo", present: false)
             #expect(!(try await PolicyTests.cli(again, ["secrets", "ls"], key: nil).out.contains { $0.contains("catalog.fastmcp") }))
             let gone = try await Self.cli(again, ["catalog", "uninstall", "fastmcp"])
             #expect(gone.status != 0 && gone.err.contains("HTTP 404"))
@@ -138,7 +138,7 @@ extension Interop {
             #expect(shown.json["installed"] == true && shown.json["installs"] == 1)
             #expect(try await Self.cli(daemon, ["catalog", "uninstall", "time"]).status == 0)
             #expect(try await HostingTests.ps(daemon)["time"] == nil)
-            #expect(!(try await PolicyTests.toolNames(daemon, key: nil).1.contains("time__get_current_time")))
+            try await Self.waitForTool(daemon, "time__get_current_time", present: false)
         }
 
         @Test("Roles: a user key searches, reads and rates; installing needs an operator; the v0 API needs a credential")
@@ -159,13 +159,15 @@ extension Interop {
             #expect(try await Self.get(daemon.baseURL + "/v0/servers").0 == 401)
         }
 
-        static func waitForTool(_ daemon: Daemon, _ tool: String) async throws {
+        /// Waits (bounded) until the endpoint lists the tool, or no longer does: the gateway's
+        /// catalog follows an added or removed server asynchronously.
+        static func waitForTool(_ daemon: Daemon, _ tool: String, present: Bool = true) async throws {
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
-                if try await PolicyTests.toolNames(daemon, key: nil).1.contains(tool) { return }
+                if try await PolicyTests.toolNames(daemon, key: nil).1.contains(tool) == present { return }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            Issue.record("\(tool) did not appear")
+            Issue.record("\(tool) did not \(present ? "appear" : "go away")")
         }
 
         @Test("A second Hangar syncs the first one's catalog over the v0 registry API")
