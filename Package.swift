@@ -108,11 +108,22 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Catalog and marketplace: server.json entries, the built-in catalog, search, sync.
+        .target(
+            name: "HangarCatalog",
+            dependencies: [
+                "HangarCore", "HangarStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/builtin-catalog.json")]
+        ),
         .target(
             name: "HangarServer",
             dependencies: [
                 "HangarCore", "HangarTransport", "HangarUpstream", "HangarGateway",
-                "HangarPolicy", "HangarStore", "HangarSupervisor", "HangarPackages",
+                "HangarPolicy", "HangarStore", "HangarSupervisor", "HangarPackages", "HangarCatalog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,6 +172,11 @@ let package = Package(
             ],
             path: "Benchmarks/PolicyBenchmark"
         ),
+        .executableTarget(
+            name: "CatalogBenchmark",
+            dependencies: ["HangarCatalog", "HangarStore", "HangarCore"],
+            path: "Benchmarks/CatalogBenchmark"
+        ),
         .testTarget(name: "HangarCoreTests", dependencies: ["HangarCore"]),
         .testTarget(name: "HangarKitTests", dependencies: ["HangarKit", "HangarCore"]),
         .testTarget(name: "HangarTransportTests", dependencies: ["HangarTransport", "HangarCore"]),
@@ -182,6 +198,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HangarStoreTests", dependencies: ["HangarStore", "HangarCore"]),
+        .testTarget(name: "HangarCatalogTests", dependencies: ["HangarCatalog", "HangarStore", "HangarCore"]),
         .testTarget(name: "HangarSandboxTests", dependencies: ["HangarSandbox", "HangarCore"]),
         .testTarget(
             name: "HangarSupervisorTests",

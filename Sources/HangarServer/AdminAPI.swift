@@ -12,6 +12,7 @@ import Hummingbird
 struct AdminAPI: Sendable {
     let gateway: Gateway
     let hosted: HostedServers?
+    var catalog: CatalogService? = nil
     var policy: PolicyPlane { gateway.policy }
 
     func register(on router: Router<HangarRequestContext>, authenticate: @escaping @Sendable (Request, HangarRequestContext) async -> AuthOutcome) {
@@ -50,6 +51,7 @@ struct AdminAPI: Sendable {
 
         registerServers { method, path, role, handler in route(method, path, role: role, handler) }
         registerUploads { method, path, role, handler in route(method, path, role: role, handler) }
+        registerCatalog(router: router, authenticate: authenticate) { method, path, role, handler in route(method, path, role: role, handler) }
         route(.post, "keys", role: .admin) { request, _, identity in
             let body = try await Self.body(request)
             guard let roleName = body["role"]?.stringValue, let role = Role(rawValue: roleName) else {

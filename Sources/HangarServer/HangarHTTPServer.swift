@@ -13,11 +13,13 @@ public struct HangarHTTPServer: Sendable {
     public let gateway: Gateway
     public let metrics: ServerMetrics
     public let hosted: HostedServers?
+    public let catalog: CatalogService?
     let logger: Logger
 
-    public init(gateway: Gateway, hosted: HostedServers? = nil, metrics: ServerMetrics = ServerMetrics(), logger: Logger) {
+    public init(gateway: Gateway, hosted: HostedServers? = nil, catalog: CatalogService? = nil, metrics: ServerMetrics = ServerMetrics(), logger: Logger) {
         self.gateway = gateway
         self.hosted = hosted
+        self.catalog = catalog
         self.metrics = metrics
         self.logger = logger
     }
@@ -75,7 +77,7 @@ public struct HangarHTTPServer: Sendable {
         router.post("i/:id/mcp", use: instanceEndpoint { e, request, identity in await e.post(request, identity: identity) })
         router.get("i/:id/mcp", use: instanceEndpoint { e, request, identity in await e.get(request, identity: identity) })
         router.delete("i/:id/mcp", use: instanceEndpoint { e, request, identity in await e.delete(request, identity: identity) })
-        AdminAPI(gateway: gateway, hosted: hosted).register(on: router) { request, context in await auth.identify(request, context: context) }
+        AdminAPI(gateway: gateway, hosted: hosted, catalog: catalog).register(on: router) { request, context in await auth.identify(request, context: context) }
         if let oauth {
             let metadata = JSONWriter.bytes([
                 "resource": .string(oauth.audience),

@@ -18,6 +18,14 @@ public final class ManagementTools: InProcessServer {
     public struct Caller: Sendable {
         public let name: String
         public let role: Role
+
+        /// The identity behind `name` (`local`, `local:ID`, `key:ID`, `jwt:SUB`, `instance:ID`).
+        public var identity: Identity {
+            guard name != "local" else { return Identity(kind: .local, id: "local", role: role) }
+            let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let kind = Identity.Kind(rawValue: parts[0]) else { return Identity(kind: .local, id: name, role: role) }
+            return Identity(kind: kind, id: parts[1], role: role)
+        }
     }
 
     public struct Tool: Sendable {

@@ -1,7 +1,7 @@
 /// Everything Hangar keeps across restarts, one protocol per concern. `SQLiteStore` implements
 /// them all; another backend (PostgreSQL) implements the same protocols and must pass the same
 /// conformance suite (`Tests/HangarStoreTests`).
-public typealias HangarStore = KeyStore & SecretStore & AuditStore & PinStore & SettingsStore & WorkloadStore
+public typealias HangarStore = KeyStore & SecretStore & AuditStore & PinStore & SettingsStore & WorkloadStore & CatalogStore
 
 /// API keys: only a hash of each key is kept, found by its public prefix.
 public protocol KeyStore: Sendable {

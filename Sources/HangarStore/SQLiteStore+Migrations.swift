@@ -48,6 +48,40 @@ extension SQLiteStore {
                 ALTER TABLE workloads ADD COLUMN token_hash TEXT;
                 """)
         }
+        m.registerMigration("v4-catalog") { db in
+            // Rating sums and install counts live on the entry so sorting by them needs no join;
+            // catalog_fts rows share their rowid with catalog_entries.id.
+            try db.execute(sql: """
+                CREATE TABLE catalog_entries (
+                  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, version TEXT NOT NULL, title TEXT NOT NULL,
+                  description TEXT NOT NULL, document TEXT NOT NULL, categories TEXT NOT NULL, tags TEXT NOT NULL,
+                  tool_text TEXT NOT NULL, transport TEXT NOT NULL, featured INTEGER NOT NULL, source TEXT NOT NULL,
+                  published_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+                  rating_sum INTEGER NOT NULL DEFAULT 0, rating_count INTEGER NOT NULL DEFAULT 0,
+                  installs INTEGER NOT NULL DEFAULT 0);
+                CREATE INDEX catalog_entries_updated ON catalog_entries(updated_ms);
+                CREATE INDEX catalog_entries_installs ON catalog_entries(installs);
+                CREATE INDEX catalog_entries_featured ON catalog_entries(featured, installs);
+                CREATE VIRTUAL TABLE catalog_fts USING fts5(name, title, description, tools, tags,
+                  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
+                INSERT INTO catalog_fts(catalog_fts, rank) VALUES('rank', 'bm25(10.0, 6.0, 1.0, 3.0, 4.0)');
+                CREATE TABLE catalog_labels (
+                  kind TEXT NOT NULL, value TEXT NOT NULL, entry_id INTEGER NOT NULL,
+                  PRIMARY KEY (kind, value, entry_id)) WITHOUT ROWID;
+                CREATE INDEX catalog_labels_entry ON catalog_labels(entry_id);
+                CREATE TABLE catalog_ratings (
+                  entry TEXT NOT NULL, identity TEXT NOT NULL, stars INTEGER NOT NULL, review TEXT NOT NULL,
+                  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY (entry, identity));
+                CREATE TABLE catalog_install_events (
+                  seq INTEGER PRIMARY KEY, entry TEXT NOT NULL, identity TEXT NOT NULL, at_ms INTEGER NOT NULL);
+                CREATE INDEX catalog_install_events_at ON catalog_install_events(at_ms, entry);
+                CREATE TABLE catalog_installs (
+                  server TEXT PRIMARY KEY, entry TEXT NOT NULL, version TEXT NOT NULL, kind TEXT NOT NULL,
+                  config TEXT NOT NULL, consent_identity TEXT NOT NULL, consent_ms INTEGER NOT NULL,
+                  domains TEXT NOT NULL, folders TEXT NOT NULL);
+                CREATE INDEX catalog_installs_entry ON catalog_installs(entry);
+                """)
+        }
         return m
     }()
 }

@@ -46,11 +46,12 @@ struct Serve: AsyncParsableCommand {
         let gateway = Gateway(config: config, policy: policy, logger: logger)
         let probe = await SandboxProbe.run()
         let hosted = HostedServers(gateway: gateway, store: policy.store!, dataDirectory: config.dataDirectory, probe: probe, logger: logger)
-        let management = ManagementTools(hosted: hosted, policy: policy)
+        let catalog = CatalogService(store: policy.store!, gateway: gateway, hosted: hosted, logger: logger)
+        let management = ManagementTools(hosted: hosted, policy: policy, extra: ManagementTools.catalogTools(catalog))
         if config.managementTools, gateway.addServer(UpstreamConfig(name: ManagementTools.serverName, transport: .inProcess(management))) == nil {
             logger.warning("a configured server is named '\(ManagementTools.serverName)'; Hangar's management tools are not offered on the endpoint")
         }
-        let server = HangarHTTPServer(gateway: gateway, hosted: hosted, logger: logger)
+        let server = HangarHTTPServer(gateway: gateway, hosted: hosted, catalog: catalog, logger: logger)
         let startupWait = config.startupWait
         let (host, port) = (config.host, config.port)
         let hostedEntries = config.hosted
@@ -59,6 +60,7 @@ struct Serve: AsyncParsableCommand {
                 group.addTask { try await hosted.run() }
                 try await hosted.restore()
                 await hosted.addFromConfig(hostedEntries)
+                try await catalog.restore()
                 await gateway.waitUntilReady(timeout: startupWait)
                 let app = server.application(host: host, port: port) { bound in
                     let shown = host.contains(":") ? "[\(host)]" : host

@@ -17,7 +17,8 @@ extension Interop {
             defer { Task { await daemon.stop() } }
             let names = try await PolicyTests.toolNames(daemon, key: nil).1
             for tool in ["list_mcp_servers", "get_mcp_server_status", "add_mcp_server", "start_mcp_server", "stop_mcp_server",
-                         "restart_mcp_server", "delete_mcp_server", "get_mcp_server_logs", "get_hosting_stats", "optimize_server_resources"] {
+                         "restart_mcp_server", "delete_mcp_server", "get_mcp_server_logs", "get_hosting_stats", "optimize_server_resources",
+                         "upload_mcp_server", "search_catalog", "install_from_catalog"] {
                 #expect(names.contains("hangar__" + tool), "missing hangar__\(tool) in \(names)")
             }
             let added = try await PolicyTests.call(daemon, "hangar__add_mcp_server",
@@ -49,6 +50,22 @@ extension Interop {
             #expect(audit["records"]?.arrayValue?.first?["identity"]?.stringValue == "local", "\(audit)")
         }
 
+        @Test("search_catalog finds entries; install_from_catalog hosts a PyPI entry that then answers; an unknown entry is a tool error")
+        func catalogThroughTools() async throws {
+            let daemon = try await Daemon.start(servers: [:])
+            defer { Task { await daemon.stop() } }
+            let found = Self.structured(try await PolicyTests.call(daemon, "hangar__search_catalog", ["query": "time", "transport": "stdio"], key: nil))
+            let names = found?["results"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            #expect(names.first == "io.github.modelcontextprotocol/time", "\(String(describing: found))")
+            let installed = try await PolicyTests.call(daemon, "hangar__install_from_catalog", ["name": "io.github.modelcontextprotocol/time", "server": "clock"], key: nil)
+            #expect(installed.1["result"]?["isError"]?.boolValue == false, "\(installed.1)")
+            _ = try await HostingTests.waitFor(daemon, "clock", state: "running", timeout: .seconds(120))
+            let now = HostingTests.text(try await PolicyTests.call(daemon, "clock__get_current_time", ["timezone": "UTC"], key: nil)) ?? ""
+            #expect(now.contains("datetime"), "\(now)")
+            let unknown = try await PolicyTests.call(daemon, "hangar__install_from_catalog", ["name": "no.such/entry"], key: nil)
+            #expect(unknown.1["result"]?["isError"]?.boolValue == true && HostingTests.text(unknown)?.contains("no.such/entry") == true, "\(unknown.1)")
+        }
+
         @Test("optimize_server_resources names a crash-looping server")
         func crashLoopAdvice() async throws {
             let daemon = try await Daemon.start(servers: [:])
@@ -78,6 +95,9 @@ extension Interop {
             let user = try await key("user"), op = try await key("operator")
             let seen = try await PolicyTests.toolNames(daemon, key: user).1
             #expect(!seen.contains { $0.hasPrefix("hangar__") && $0 != "hangar__search_catalog" }, "\(seen)")
+            #expect(seen.contains("hangar__search_catalog"), "\(seen)")
+            let search = try await PolicyTests.call(daemon, "hangar__search_catalog", ["query": "git"], key: user)
+            #expect(Self.structured(search)?["results"]?.arrayValue?.isEmpty == false, "\(search.1)")
             let refused = try await PolicyTests.call(daemon, "hangar__list_mcp_servers", [:], key: user)
             #expect(refused.0 == 403 && refused.1["error"]?["code"]?.intValue == -31804, "\(refused)")
             let allowed = try await PolicyTests.call(daemon, "hangar__list_mcp_servers", [:], key: op)
