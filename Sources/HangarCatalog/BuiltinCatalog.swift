@@ -35,7 +35,9 @@ public struct BuiltinCatalog: Sendable {
     @discardableResult
     public func install(into store: any CatalogStore & SettingsStore, nowMs: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) async throws -> Bool {
         if let stored = try await store.setting(Self.settingKey), Int64(stored) == version { return false }
-        try await store.putCatalogEntries(servers.map { $0.record(source: "builtin", nowMs: nowMs) })
+        // An entry the user removed stays removed when a newer built-in catalog arrives.
+        let removed = Set(try await store.catalogTombstones(sinceMs: 0, limit: 1_000_000, offset: 0).records.map(\.name))
+        try await store.putCatalogEntries(servers.filter { !removed.contains($0.name) }.map { $0.record(source: "builtin", nowMs: nowMs) })
         try await store.setSetting(Self.settingKey, String(version))
         return true
     }

@@ -65,7 +65,14 @@ public enum CatalogDocuments {
         return ["server": server, "_meta": .object([ServerDocument.officialMetaKey: official])]
     }
 
-    static func iso(_ ms: Int64) -> String {
+    /// A deleted entry as the v0 API lists it: its last document, status `deleted`.
+    public static func v0Item(_ tombstone: CatalogTombstoneRecord) -> JSONValue {
+        let server = (try? JSONParser.parse(tombstone.document, limits: .upstream)) ?? ["name": .string(tombstone.name)]
+        let official: JSONValue = ["status": "deleted", "updatedAt": .string(iso(tombstone.deletedMs)), "isLatest": true]
+        return ["server": server, "_meta": .object([ServerDocument.officialMetaKey: official])]
+    }
+
+    public static func iso(_ ms: Int64) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))

@@ -63,6 +63,11 @@ extension AdminAPI {
                                                   acceptPermissions: body["acceptPermissions"]?.boolValue ?? false, by: identity)
             return Self.reply(.created, reply)
         }
+        on(.delete, "catalog/entries/**", .operator) { request, _, identity in
+            let (name, action) = try Self.entryPath(request, after: "/api/v1/catalog/entries/")
+            guard action == nil else { throw CatalogError(.notFound, "DELETE works on catalog/entries/NAME") }
+            return Self.reply(.ok, try await catalog.remove(name, by: identity))
+        }
         on(.get, "catalog/installs", .operator) { _, _, _ in Self.reply(.ok, try await catalog.installs()) }
         on(.delete, "catalog/installs/:server", .operator) { _, context, identity in
             try await catalog.uninstall(try context.parameters.require("server"), by: identity)
@@ -77,7 +82,8 @@ extension AdminAPI {
         on(.post, "catalog/sync", .operator) { request, _, identity in
             let body = try await Self.body(request)
             guard let url = body["url"]?.stringValue else { throw CatalogError(.invalid, "\"url\" (the registry's base URL) is required") }
-            return Self.reply(.ok, try await catalog.sync(from: url, bearer: body["key"]?.stringValue, by: identity))
+            guard let full = body["full"].map({ $0.boolValue }) ?? false else { throw CatalogError(.invalid, "\"full\" must be true or false") }
+            return Self.reply(.ok, try await catalog.sync(from: url, bearer: body["key"]?.stringValue, full: full, by: identity))
         }
         registerRegistryAPI(router: router, authenticate: authenticate, catalog: catalog)
     }

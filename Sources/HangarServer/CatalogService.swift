@@ -136,18 +136,54 @@ public final class CatalogService: Sendable {
         return ["servers": .array(all)]
     }
 
-    /// Pulls every active, latest server from a registry speaking the v0 API.
-    public func sync(from url: String, bearer: String? = nil, by identity: Identity) async throws -> JSONValue {
+    /// Removes an entry from the catalog (servers installed from it keep running); registries
+    /// syncing from this one see it as deleted.
+    public func remove(_ name: String, by identity: Identity) async throws -> JSONValue {
+        guard try await store.deleteCatalogEntry(named: name, atMs: WallClock.milliseconds()) else {
+            throw CatalogError(.notFound, "no catalog entry named \(name); find names with `hangar catalog search`")
+        }
+        policy.record(AuditEntry(identity: identity.name, action: "catalog.remove", target: name, outcome: "ok"))
+        return ["removed": .string(name)]
+    }
+
+    static func syncMarkKey(_ registry: String) -> String { "catalog.sync." + registry }
+
+    /// Pulls the active, latest servers from a registry speaking the v0 API. After the first
+    /// sync only what changed since the previous one is asked for (`updated_since`, from the
+    /// registry's own `updatedAt` times, so clocks need not agree); `full` asks for everything.
+    /// Entries the registry marks deleted are removed here when they came from it.
+    public func sync(from url: String, bearer: String? = nil, full: Bool = false, by identity: Identity) async throws -> JSONValue {
         let client = RegistryClient(base: url, bearer: bearer)
-        let (listed, skipped) = try await client.list()
+        let markKey = Self.syncMarkKey(client.base)
+        let mark = full ? nil : try await store.setting(markKey).flatMap { Int64($0) }
+        let (listed, skipped) = try await client.list(updatedSince: mark.map { Date(timeIntervalSince1970: Double($0) / 1000) })
         let now = WallClock.milliseconds()
-        let kept = listed.filter { $0.status != "deleted" && $0.isLatest }
-        try await store.putCatalogEntries(kept.map {
-            $0.document.record(source: client.base, nowMs: now, publishedMs: $0.publishedMs, updatedMs: $0.updatedMs ?? now)
-        })
+        let held = try await store.catalogSourceStamps(source: client.base)
+        var changed: [CatalogEntryRecord] = []
+        var removed: [String] = []
+        var unchanged = 0, ignored = 0
+        for item in listed {
+            if item.status == "deleted" {
+                if held[item.document.name] != nil { removed.append(item.document.name) } else { ignored += 1 }
+                continue
+            }
+            guard item.isLatest else { ignored += 1; continue }
+            let updated = item.updatedMs ?? now
+            if held[item.document.name] == updated { unchanged += 1; continue }
+            changed.append(item.document.record(source: client.base, nowMs: now, publishedMs: item.publishedMs, updatedMs: updated))
+        }
+        try await store.putCatalogEntries(changed)
+        for name in removed { _ = try await store.deleteCatalogEntry(named: name, atMs: now) }
+        let newest = listed.compactMap(\.updatedMs).max()
+        if let high = [mark, newest].compactMap({ $0 }).max() { try await store.setSetting(markKey, String(high)) }
         policy.record(AuditEntry(identity: identity.name, action: "catalog.sync", target: client.base, outcome: "ok",
-                                 detail: "\(kept.count) entries, \(skipped) skipped"))
-        return ["registry": .string(client.base), "synced": .int(Int64(kept.count)), "skipped": .int(Int64(skipped + listed.count - kept.count))]
+                                 detail: "\(changed.count) stored, \(removed.count) removed, \(unchanged) unchanged, \(skipped) skipped"))
+        var reply: JSONObject = [
+            "registry": .string(client.base), "synced": .int(Int64(changed.count)), "removed": .int(Int64(removed.count)),
+            "unchanged": .int(Int64(unchanged)), "skipped": .int(Int64(skipped + ignored)), "incremental": .bool(mark != nil),
+        ]
+        if let mark { reply["since"] = .string(CatalogDocuments.iso(mark)) }
+        return .object(reply)
     }
 
     // MARK: The official v0 registry API
@@ -166,10 +202,20 @@ public final class CatalogService: Sendable {
         }
         let offset = try p["cursor"].map(CatalogSearchRequest.offset(fromCursor:)) ?? 0
         let page = try await store.searchCatalog(CatalogQuery(text: p["search"], updatedSinceMs: since, sort: .name, limit: limit, offset: offset))
-        var metadata: JSONObject = ["count": .int(Int64(page.hits.count))]
-        let next = offset + page.hits.count
-        if next < page.total, !page.hits.isEmpty { metadata["nextCursor"] = .string(CatalogSearchRequest.cursor(offset: next)) }
-        return ["servers": .array(page.hits.map(CatalogDocuments.v0Item)), "metadata": .object(metadata)]
+        var items = page.hits.map(CatalogDocuments.v0Item)
+        var total = page.total
+        // A listing of changes (updated_since without search) ends with the entries deleted
+        // since then, as status "deleted", so that a syncing registry removes them too.
+        if let since, p["search"] == nil {
+            let tombstones = try await store.catalogTombstones(sinceMs: since, limit: limit - items.count,
+                                                               offset: max(0, offset - page.total))
+            if items.count < limit { items += tombstones.records.map(CatalogDocuments.v0Item) }
+            total += tombstones.total
+        }
+        var metadata: JSONObject = ["count": .int(Int64(items.count))]
+        let next = offset + items.count
+        if next < total, !items.isEmpty { metadata["nextCursor"] = .string(CatalogSearchRequest.cursor(offset: next)) }
+        return ["servers": .array(items), "metadata": .object(metadata)]
     }
 
     /// `GET /v0/servers/{name}/versions/{version}` (`latest` or the stored version).

@@ -38,6 +38,25 @@ public struct CatalogEntryRecord: Sendable, Hashable {
     }
 }
 
+/// What is left of a deleted entry: enough to tell a syncing registry that it is gone.
+public struct CatalogTombstoneRecord: Sendable, Hashable {
+    public var name: String
+    /// The last version the entry had.
+    public var version: String
+    /// Its last server.json document (JSON text).
+    public var document: String
+    public var source: String
+    public var deletedMs: Int64
+
+    public init(name: String, version: String, document: String, source: String, deletedMs: Int64) {
+        self.name = name
+        self.version = version
+        self.document = document
+        self.source = source
+        self.deletedMs = deletedMs
+    }
+}
+
 /// An entry with what users did with it.
 public struct CatalogHit: Sendable, Hashable {
     public var entry: CatalogEntryRecord

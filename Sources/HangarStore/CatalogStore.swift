@@ -4,8 +4,16 @@ public protocol CatalogStore: Sendable {
     /// Adds or replaces entries by name in one transaction; ratings and install counts stay.
     func putCatalogEntries(_ entries: [CatalogEntryRecord]) async throws(StoreError)
     func catalogEntry(named name: String) async throws(StoreError) -> CatalogHit?
-    /// Removes an entry with its ratings; false when there was none.
-    func deleteCatalogEntry(named name: String) async throws(StoreError) -> Bool
+    /// Removes an entry with its ratings and leaves a tombstone (deleted at `atMs`) so that
+    /// registries syncing from this one learn of the removal; false when there was none.
+    /// Putting an entry of the same name again removes its tombstone.
+    func deleteCatalogEntry(named name: String, atMs: Int64) async throws(StoreError) -> Bool
+    /// Tombstones of entries deleted at or after `sinceMs`, by name, `limit` from `offset`,
+    /// and how many there are in all.
+    func catalogTombstones(sinceMs: Int64, limit: Int, offset: Int) async throws(StoreError) -> (records: [CatalogTombstoneRecord], total: Int)
+    /// `updatedMs` of every entry whose `source` is this one, by name: what a sync from that
+    /// registry already holds.
+    func catalogSourceStamps(source: String) async throws(StoreError) -> [String: Int64]
     /// Entries matching the query in its order, `limit` from `offset`, and how many match.
     func searchCatalog(_ query: CatalogQuery) async throws(StoreError) -> CatalogPage
     /// Each category (or tag) with how many entries carry it, by name.

@@ -17,6 +17,7 @@ extension SQLiteStore {
                       featured = excluded.featured, source = excluded.source, updated_ms = excluded.updated_ms
                     """, arguments: [e.name, e.version, e.title, e.description, e.document, Self.joined(e.categories),
                                      Self.joined(e.tags), e.toolText, e.transport, e.featured, e.source, e.publishedMs, e.updatedMs])
+                try db.execute(sql: "DELETE FROM catalog_tombstones WHERE name = ?", arguments: [e.name])
                 guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM catalog_entries WHERE name = ?", arguments: [e.name]) else { continue }
                 try db.execute(sql: "DELETE FROM catalog_fts WHERE rowid = ?", arguments: [id])
                 try db.execute(sql: "INSERT INTO catalog_fts (rowid, name, title, description, tools, tags) VALUES (?, ?, ?, ?, ?, ?)",
@@ -39,14 +40,44 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteCatalogEntry(named name: String) async throws(StoreError) -> Bool {
+    public func deleteCatalogEntry(named name: String, atMs: Int64) async throws(StoreError) -> Bool {
         try await write("delete catalog entry") { db in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM catalog_entries WHERE name = ?", arguments: [name]) else { return false }
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, version, document, source FROM catalog_entries WHERE name = ?", arguments: [name]) else {
+                return false
+            }
+            let id: Int64 = row["id"]
+            try db.execute(sql: """
+                INSERT INTO catalog_tombstones (name, version, document, source, deleted_ms) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET version = excluded.version, document = excluded.document,
+                  source = excluded.source, deleted_ms = excluded.deleted_ms
+                """, arguments: [name, row["version"] as String, row["document"] as String, row["source"] as String, atMs])
             try db.execute(sql: "DELETE FROM catalog_fts WHERE rowid = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM catalog_labels WHERE entry_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM catalog_ratings WHERE entry = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM catalog_entries WHERE id = ?", arguments: [id])
             return true
+        }
+    }
+
+    public func catalogTombstones(sinceMs: Int64, limit: Int, offset: Int) async throws(StoreError) -> (records: [CatalogTombstoneRecord], total: Int) {
+        try await read("read catalog tombstones") { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM catalog_tombstones WHERE deleted_ms >= ?", arguments: [sinceMs]) ?? 0
+            let records = try Row.fetchAll(db, sql: "SELECT * FROM catalog_tombstones WHERE deleted_ms >= ? ORDER BY name LIMIT ? OFFSET ?",
+                                           arguments: [sinceMs, limit, offset]).map { row in
+                CatalogTombstoneRecord(name: row["name"], version: row["version"], document: row["document"], source: row["source"],
+                                       deletedMs: row["deleted_ms"])
+            }
+            return (records, total)
+        }
+    }
+
+    public func catalogSourceStamps(source: String) async throws(StoreError) -> [String: Int64] {
+        try await read("read catalog entries of a source") { db in
+            var stamps: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, updated_ms FROM catalog_entries WHERE source = ?", arguments: [source]) {
+                stamps[row["name"]] = row["updated_ms"]
+            }
+            return stamps
         }
     }
 

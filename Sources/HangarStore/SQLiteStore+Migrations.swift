@@ -82,6 +82,17 @@ extension SQLiteStore {
                 CREATE INDEX catalog_installs_entry ON catalog_installs(entry);
                 """)
         }
+        m.registerMigration("v5-catalog-tombstones") { db in
+            // A deleted entry's name, last version and document, served by the v0 API as
+            // status "deleted" to registries syncing with updated_since.
+            try db.execute(sql: """
+                CREATE TABLE catalog_tombstones (
+                  name TEXT PRIMARY KEY, version TEXT NOT NULL, document TEXT NOT NULL, source TEXT NOT NULL,
+                  deleted_ms INTEGER NOT NULL);
+                CREATE INDEX catalog_tombstones_deleted ON catalog_tombstones(deleted_ms);
+                CREATE INDEX catalog_entries_source ON catalog_entries(source);
+                """)
+        }
         return m
     }()
 }

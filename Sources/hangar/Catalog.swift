@@ -7,7 +7,7 @@ struct CatalogCommand: AsyncParsableCommand {
         commandName: "catalog",
         abstract: "Browse the catalog of MCP servers, install from it, rate and review (server.json entries).",
         subcommands: [CatalogSearch.self, CatalogShow.self, CatalogInstall.self, CatalogUninstall.self, CatalogInstalled.self,
-                      CatalogRate.self, CatalogReviews.self, CatalogSync.self, CatalogImport.self, CatalogExport.self])
+                      CatalogRate.self, CatalogReviews.self, CatalogSync.self, CatalogImport.self, CatalogExport.self, CatalogRemove.self])
 }
 
 /// Catalog names hold a slash; both path segments are sent percent-encoded.

@@ -89,13 +89,31 @@ struct CatalogSync: AsyncParsableCommand {
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: "The registry's base URL, e.g. https://registry.modelcontextprotocol.io or another Hangar.") var registry: String
     @Option(name: .customLong("registry-key"), help: "An API key for the registry (another Hangar under --auth required).") var registryKey: String?
+    @Flag(help: "Ask for every entry, not only those changed since the last sync.") var full = false
 
     func run() async throws {
         var body: JSONObject = ["url": .string(registry)]
         if let registryKey { body["key"] = .string(registryKey) }
+        if full { body["full"] = true }
         let reply = try await daemon.client.call(.POST, "catalog/sync", body: .object(body))
         if daemon.json { print(JSONWriter.string(reply)); return }
-        print("synced \(reply["synced"]?.intValue ?? 0) entries from \(reply["registry"]?.stringValue ?? registry) (\(reply["skipped"]?.intValue ?? 0) skipped)")
+        let count = { (key: String) in reply[key]?.intValue ?? 0 }
+        let since = reply["since"]?.stringValue.map { " changed since \($0)" } ?? ""
+        print("synced \(count("synced")) entries\(since) from \(reply["registry"]?.stringValue ?? registry): "
+              + "\(count("removed")) removed, \(count("unchanged")) unchanged, \(count("skipped")) skipped")
+    }
+}
+
+struct CatalogRemove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove an entry from the catalog; servers installed from it keep running (operator).")
+    @OptionGroup var daemon: DaemonOptions
+    @Argument(help: "The entry's name, e.g. io.github.acme/weather.") var name: String
+
+    func run() async throws {
+        let reply = try await daemon.client.call(.DELETE, catalogPath(name))
+        if daemon.json { print(JSONWriter.string(reply)); return }
+        print("removed \(name) from the catalog")
     }
 }
 

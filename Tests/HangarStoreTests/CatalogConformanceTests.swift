@@ -33,10 +33,33 @@ import Testing
         #expect(try await store.searchCatalog(CatalogQuery(text: "worktrees")).hits.map(\.entry.name) == ["io.acme/git"])
         #expect(try await store.searchCatalog(CatalogQuery(text: "repositories")).hits.map(\.entry.name) == ["io.acme/git"])  // old text gone once
         #expect(try await store.catalogEntry(named: "io.acme/none") == nil)
-        #expect(try await store.deleteCatalogEntry(named: "io.acme/git"))
-        #expect(try await !store.deleteCatalogEntry(named: "io.acme/git"))
+        #expect(try await store.deleteCatalogEntry(named: "io.acme/git", atMs: 50))
+        #expect(try await !store.deleteCatalogEntry(named: "io.acme/git", atMs: 51))
         #expect(try await store.searchCatalog(CatalogQuery(text: "git")).hits.map(\.entry.name) == ["io.acme/hub"])
         #expect(try await store.catalogRatings(entry: "io.acme/git", limit: 10).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func deletionLeavesATombstoneUntilTheNameComesBack(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.putCatalogEntries(Self.entries)
+        #expect(try await store.catalogSourceStamps(source: "test") == ["io.acme/git": 1, "io.acme/clock": 1, "io.acme/hub": 9])
+        #expect(try await store.catalogSourceStamps(source: "elsewhere").isEmpty)
+        #expect(try await store.deleteCatalogEntry(named: "io.acme/git", atMs: 50))
+        #expect(try await store.deleteCatalogEntry(named: "io.acme/clock", atMs: 70))
+        let all = try await store.catalogTombstones(sinceMs: 0, limit: 10, offset: 0)
+        #expect(all.total == 2 && all.records.map(\.name) == ["io.acme/clock", "io.acme/git"])
+        #expect(all.records.last == CatalogTombstoneRecord(name: "io.acme/git", version: "1.0.0", document: #"{"name":"io.acme/git"}"#,
+                                                           source: "test", deletedMs: 50))
+        let recent = try await store.catalogTombstones(sinceMs: 60, limit: 10, offset: 0)
+        #expect(recent.total == 1 && recent.records.map(\.name) == ["io.acme/clock"])
+        let paged = try await store.catalogTombstones(sinceMs: 0, limit: 1, offset: 1)
+        #expect(paged.total == 2 && paged.records.map(\.name) == ["io.acme/git"])
+        #expect(try await store.catalogSourceStamps(source: "test") == ["io.acme/hub": 9])
+        // Putting the name again brings the entry back and drops its tombstone.
+        try await store.putCatalogEntries([Self.entries[0]])
+        #expect(try await store.catalogTombstones(sinceMs: 0, limit: 10, offset: 0).records.map(\.name) == ["io.acme/clock"])
+        #expect(try await store.catalogEntry(named: "io.acme/git") != nil)
     }
 
     @Test(arguments: StoreKind.allCases)

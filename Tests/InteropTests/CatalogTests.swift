@@ -198,6 +198,30 @@ extension Interop {
             let found = try await Self.cli(second, ["catalog", "search", "only", "first", "--json"])
             #expect(Self.names(found.json) == ["io.hangar.test/only-on-first"])
             #expect(found.json["results"]?.arrayValue?.first?["source"]?.stringValue == first.baseURL)
+            #expect(synced.json["incremental"] == false && synced.json["removed"] == 0)
+
+            // The next sync asks only for what changed since: nothing yet.
+            let again = try await Self.cli(second, ["catalog", "sync", first.baseURL, "--json"])
+            #expect(again.status == 0 && again.json["incremental"] == true && again.json["synced"] == 0 && again.json["removed"] == 0,
+                    "\(again.json) \(again.err)")
+            // A new version and a removal on the first daemon travel; nothing else does.
+            try TestEnvironment.write(["name": "io.hangar.test/only-on-first", "description": "Exists only on the first daemon", "version": "2.1.0"], to: file)
+            #expect(try await Self.cli(first, ["catalog", "import", file]).status == 0)
+            let time = "io.github.modelcontextprotocol/time"
+            let removal = try await Self.cli(first, ["catalog", "remove", time])
+            #expect(removal.status == 0, "\(removal.err)")
+            #expect(try await Self.cli(first, ["catalog", "remove", time]).err.contains("no catalog entry named \(time)"))
+            let (changesStatus, changes) = try await Self.get(first.baseURL + "/v0/servers?updated_since=2000-01-01T00:00:00Z&limit=100")
+            let deleted = changes["servers"]?.arrayValue?.first { $0["server"]?["name"]?.stringValue == time }
+            #expect(changesStatus == 200 && deleted?["_meta"]?["io.modelcontextprotocol.registry/official"]?["status"] == "deleted")
+            let delta = try await Self.cli(second, ["catalog", "sync", first.baseURL, "--json"])
+            #expect(delta.status == 0 && delta.json["synced"] == 1 && delta.json["removed"] == 1, "\(delta.json) \(delta.err)")
+            #expect(try await Self.cli(second, ["catalog", "show", "io.hangar.test/only-on-first", "--json"]).json["version"] == "2.1.0")
+            #expect(try await Self.cli(second, ["catalog", "show", time]).status != 0)
+            // --full reads everything again and finds it all in place.
+            let full = try await Self.cli(second, ["catalog", "sync", first.baseURL, "--full", "--json"])
+            let remaining = try await Self.cli(first, ["catalog", "search", "--json"]).json["total"]
+            #expect(full.json["incremental"] == false && full.json["synced"] == 0 && full.json["unchanged"] == remaining, "\(full.json)")
             // Not a registry: the daemon answers 404 there, and the sync says which registry failed.
             let notRegistry = try await Self.cli(second, ["catalog", "sync", first.baseURL + "/nothing"])
             #expect(notRegistry.status != 0 && notRegistry.err.contains("HTTP 502") && notRegistry.err.contains("answered HTTP 404"), "\(notRegistry.err)")
