@@ -108,7 +108,8 @@ public final class Upstream: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let done = state.withLock { s -> Bool in
-                    if s.shutdown { return true }
+                    // Cancelled before this lock: the handler found no waiter to resume.
+                    if s.shutdown || Task.isCancelled { return true }
                     s.shutdownWaiter = continuation
                     return false
                 }

@@ -57,10 +57,14 @@ public final class UpstreamPool: Sendable {
     /// before this returns.
     public func run() async {
         await withDiscardingTaskGroup { group in
-            for upstream in upstreams {
+            // Those added before this started are both in the list and in `added`: run each
+            // once (two runs of one upstream would each wait for its shutdown, and one of the
+            // two waits would never end, so the daemon would not stop).
+            var started = Set<ObjectIdentifier>()
+            for upstream in upstreams where started.insert(ObjectIdentifier(upstream)).inserted {
                 group.addTask { await Self.run(upstream) }
             }
-            for await upstream in added {
+            for await upstream in added where started.insert(ObjectIdentifier(upstream)).inserted {
                 group.addTask { await Self.run(upstream) }
             }
         }

@@ -101,6 +101,23 @@ extension Interop {
             await daemon.stop()
         }
 
+        @Test("SIGTERM stops the daemon cleanly: it exits 0 by itself, its upstreams stopped first")
+        func sigtermStopsCleanly() async throws {
+            // The in-process management server is added before the gateway runs; it used to be
+            // run twice, and one of its two shutdown waits never ended: the daemon ignored SIGTERM.
+            let daemon = try await Daemon.start(servers: ["a": Daemon.fastServer(), "b": Daemon.fastServer()])
+            let children = Self.children(of: daemon.process.child.pid)
+            #expect(children.count == 2, "expected 2 upstream processes, found \(children)")
+            kill(daemon.process.child.pid, SIGTERM)
+            // A bound, not a pause: nil means it was still running after 30 s.
+            let status = await daemon.process.child.waitForExit(timeout: .seconds(30))
+            #expect(status == 0, "hangar serve after SIGTERM: \(status.map(String.init) ?? "still running")")
+            for pid in children {
+                #expect((kill(pid, 0) != 0 && errno == ESRCH) || Self.isZombie(pid), "upstream \(pid) outlived a clean stop")
+            }
+            await daemon.stop()
+        }
+
         static func children(of pid: pid_t) -> [pid_t] {
             let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
             return tasks.flatMap { task -> [pid_t] in
