@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct Hangar: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hangar",

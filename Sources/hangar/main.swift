@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+
+// The daemon's work is network and pipe I/O on NIO's event loops. Running Swift
+// Concurrency's jobs on those same loops saves a thread hop (and a wake-up) each time a
+// task awaits I/O or I/O resumes a task: about one per step of every proxied call.
+// Only for the long-running commands; HANGAR_NIO_EXECUTOR=0 keeps the default pool.
+let command = CommandLine.arguments.dropFirst().first
+if command == "serve" || command == "stdio", ProcessInfo.processInfo.environment["HANGAR_NIO_EXECUTOR"] != "0" {
+    NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+}
+await Hangar.start()
+
+extension Hangar {
+    /// `AsyncParsableCommand.main()`; a bare `Hangar.main()` at top level resolves to the
+    /// synchronous one, which runs no async command.
+    static func start() async {
+        await (main as ([String]?) async -> Void)(nil)
+    }
+}
