@@ -118,7 +118,7 @@ extension Interop {
             try await Self.waitForTool(again, "fastmcp__echo", present: false)
             #expect(!(try await PolicyTests.cli(again, ["secrets", "ls"], key: nil).out.contains { $0.contains("catalog.fastmcp") }))
             let gone = try await Self.cli(again, ["catalog", "uninstall", "fastmcp"])
-            #expect(gone.status != 0 && gone.err.contains("HTTP 404"))
+            #expect(gone.status != 0 && gone.err.contains("HTTP 404"), "\(gone.err)")
         }
 
         @Test("catalog install of a PyPI entry hosts the package in the sandbox; its tools answer; uninstall removes it")

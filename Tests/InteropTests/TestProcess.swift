@@ -29,7 +29,7 @@ final class TestProcess: Sendable {
                                                onClose: { lines.received(LineCollector.endOfOutput, stderr: false) })
         _ = try await LineChannel.open(readFD: child.stderrFD, writeFD: nil, maxLineBytes: 1 << 20,
                                        onEvent: { event in if case .line(let b) = event { lines.received(String(buffer: b), stderr: true) } },
-                                       onClose: {})
+                                       onClose: { lines.received(LineCollector.endOfErrors, stderr: true) })
         return TestProcess(child: child, stdin: stdin, lines: lines)
     }
 
@@ -41,9 +41,11 @@ final class TestProcess: Sendable {
         await lines.waitForLine(timeout: timeout, predicate)
     }
 
-    /// Waits until stdout has ended (every line of it has been collected); false on timeout.
+    /// Waits until stdout and stderr have ended (every line of both has been collected);
+    /// false on timeout.
     func waitForEndOfOutput(timeout: Duration = .seconds(10)) async -> Bool {
-        await lines.waitForLine(timeout: timeout) { $0 == LineCollector.endOfOutput } != nil
+        guard await lines.waitForLine(timeout: timeout, { $0 == LineCollector.endOfOutput }) != nil else { return false }
+        return await lines.waitForLine(timeout: timeout) { $0 == LineCollector.endOfErrors } != nil
     }
 
     /// Waits for exit up to `timeout`; kills the process if it is still running then.
@@ -66,16 +68,19 @@ final class LineCollector: Sendable {
         var out: [String] = []
         var err: [String] = []
         var ended = false
+        var errorsEnded = false
         var waiters: [(UUID, @Sendable (String) -> Bool, CheckedContinuation<String?, Never>)] = []
     }
     let state = Mutex(State())
 
     /// Stands for the end of stdout in waits; never stored as a line.
     static let endOfOutput = "\u{4}end of output"
+    /// Stands for the end of stderr in waits; never stored as a line.
+    static let endOfErrors = "\u{4}end of errors"
 
     func received(_ line: String, stderr: Bool) {
         let ready = state.withLock { state -> [CheckedContinuation<String?, Never>] in
-            if line == Self.endOfOutput { state.ended = true } else if stderr { state.err.append(line) } else { state.out.append(line) }
+            if line == Self.endOfOutput { state.ended = true } else if line == Self.endOfErrors { state.errorsEnded = true } else if stderr { state.err.append(line) } else { state.out.append(line) }
             var ready: [CheckedContinuation<String?, Never>] = []
             state.waiters.removeAll { _, matches, continuation in
                 guard matches(line) else { return false }
@@ -95,6 +100,7 @@ final class LineCollector: Sendable {
                     let existing = self.state.withLock { state -> String? in
                         if let hit = (state.out + state.err).first(where: predicate) { return hit }
                         if state.ended, predicate(LineCollector.endOfOutput) { return LineCollector.endOfOutput }
+                        if state.errorsEnded, predicate(LineCollector.endOfErrors) { return LineCollector.endOfErrors }
                         state.waiters.append((id, predicate, continuation))
                         return nil
                     }
