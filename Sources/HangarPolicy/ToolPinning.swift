@@ -25,19 +25,30 @@ public final class ToolPinning: Sendable {
 
     public let mode: Mode
     private let store: any PinStore
+    /// Undrifted pins are held without their definitions (only the hash is compared); a daemon
+    /// that has seen 10,000 tools would otherwise keep megabytes of JSON text it never reads.
     private let pins: Mutex<[String: ToolPinRecord]>
 
     private init(mode: Mode, store: any PinStore, records: [ToolPinRecord]) {
         self.mode = mode
         self.store = store
-        pins = Mutex(Dictionary(records.map { (Self.key($0.server, $0.tool), $0) }, uniquingKeysWith: { a, _ in a }))
+        pins = Mutex(Dictionary(records.map { (Self.key($0.server, $0.tool), Self.held($0)) }, uniquingKeysWith: { a, _ in a }))
     }
 
     public static func load(mode: Mode, store: any PinStore) async throws(StoreError) -> ToolPinning {
-        ToolPinning(mode: mode, store: store, records: mode == .off ? [] : try await store.pins())
+        ToolPinning(mode: mode, store: store, records: mode == .off ? [] : try await store.pinFingerprints())
     }
 
     static func key(_ server: String, _ tool: String) -> String { server + "\u{0}" + tool }
+
+    /// What memory keeps of a pin: an undrifted one without its definitions.
+    static func held(_ pin: ToolPinRecord) -> ToolPinRecord {
+        guard pin.status == .pinned else { return pin }
+        var lean = pin
+        lean.pinnedDefinition = ""
+        lean.currentDefinition = nil
+        return lean
+    }
 
     /// Compares a server's current tool definitions with the pins, recording new ones and drift.
     public func check(server: String, tools: [JSONValue], nowMs: Int64 = WallClock.milliseconds()) async throws(StoreError) -> Report {
@@ -65,6 +76,7 @@ public final class ToolPinning: Sendable {
             report.drifted.append(name)
             if mode == .strict { report.withheld.insert(name) }
             if pin.status != .drifted || pin.currentHash != hash {
+                if pin.status == .pinned, let whole = try await store.pin(server: server, tool: name) { pin = whole }
                 pin.status = .drifted
                 pin.currentHash = hash
                 pin.currentDefinition = text
@@ -93,7 +105,7 @@ public final class ToolPinning: Sendable {
     /// Stores a pin, then makes it the one in memory.
     private func save(_ pin: ToolPinRecord) async throws(StoreError) {
         try await store.upsertPin(pin)
-        pins.withLock { $0[Self.key(pin.server, pin.tool)] = pin }
+        pins.withLock { $0[Self.key(pin.server, pin.tool)] = Self.held(pin) }
     }
 
     /// Every tool currently drifted from its pin.

@@ -237,14 +237,33 @@ extension SQLiteStore {
 extension SQLiteStore {
     public func pins() async throws(StoreError) -> [ToolPinRecord] {
         try await read("list pins") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM tool_pins ORDER BY server, tool").map { row in
-                ToolPinRecord(server: row["server"], tool: row["tool"], pinnedHash: row["pinned_hash"],
-                              pinnedDefinition: row["pinned_definition"],
-                              status: ToolPinRecord.Status(rawValue: row["status"]) ?? .drifted,
-                              currentHash: row["current_hash"], currentDefinition: row["current_definition"],
-                              firstSeenMs: row["first_seen_ms"], changedMs: row["changed_ms"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM tool_pins ORDER BY server, tool").map(Self.pinRecord)
         }
+    }
+
+    public func pinFingerprints() async throws(StoreError) -> [ToolPinRecord] {
+        try await read("list pins") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT server, tool, pinned_hash, status, current_hash, first_seen_ms, changed_ms,
+                  CASE WHEN status = 'pinned' THEN '' ELSE pinned_definition END AS pinned_definition,
+                  CASE WHEN status = 'pinned' THEN NULL ELSE current_definition END AS current_definition
+                FROM tool_pins ORDER BY server, tool
+                """).map(Self.pinRecord)
+        }
+    }
+
+    public func pin(server: String, tool: String) async throws(StoreError) -> ToolPinRecord? {
+        try await read("read pin") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM tool_pins WHERE server = ? AND tool = ?", arguments: [server, tool]).map(Self.pinRecord)
+        }
+    }
+
+    private static func pinRecord(_ row: Row) -> ToolPinRecord {
+        ToolPinRecord(server: row["server"], tool: row["tool"], pinnedHash: row["pinned_hash"],
+                      pinnedDefinition: row["pinned_definition"],
+                      status: ToolPinRecord.Status(rawValue: row["status"]) ?? .drifted,
+                      currentHash: row["current_hash"], currentDefinition: row["current_definition"],
+                      firstSeenMs: row["first_seen_ms"], changedMs: row["changed_ms"])
     }
 
     public func upsertPin(_ pin: ToolPinRecord) async throws(StoreError) {

@@ -88,6 +88,14 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         pin.changedMs = 9
         try await store.upsertPin(pin)
         #expect(try await store.pins() == [pin])
+        // Fingerprints keep a drifted pin whole and an undrifted one without its definitions.
+        let steady = ToolPinRecord(server: "git", tool: "log", pinnedHash: "cc", pinnedDefinition: #"{"name":"log"}"#, status: .pinned, firstSeenMs: 2)
+        try await store.upsertPin(steady)
+        var lean = steady
+        lean.pinnedDefinition = ""
+        #expect(try await store.pinFingerprints() == [lean, pin])
+        #expect(try await store.pin(server: "git", tool: "log") == steady)
+        #expect(try await store.pin(server: "git", tool: "none") == nil)
         #expect(try await store.setting("x") == nil)
         try await store.setSetting("x", "1")
         #expect(try await store.setting("x") == "1")
