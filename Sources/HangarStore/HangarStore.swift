@@ -37,7 +37,6 @@ public protocol AuditStore: Sendable {
 
 /// First-seen tool definitions, for drift detection.
 public protocol PinStore: Sendable {
-    func pins() async throws(StoreError) -> [ToolPinRecord]
     /// Every pin without the definitions an undrifted pin does not need in memory: the pinned
     /// and current definitions are read only for drifted pins, the rest get empty ones.
     func pinFingerprints() async throws(StoreError) -> [ToolPinRecord]

@@ -235,12 +235,6 @@ extension SQLiteStore {
 // MARK: - Pins and settings
 
 extension SQLiteStore {
-    public func pins() async throws(StoreError) -> [ToolPinRecord] {
-        try await read("list pins") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM tool_pins ORDER BY server, tool").map(Self.pinRecord)
-        }
-    }
-
     public func pinFingerprints() async throws(StoreError) -> [ToolPinRecord] {
         try await read("list pins") { db in
             try Row.fetchAll(db, sql: """

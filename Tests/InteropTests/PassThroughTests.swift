@@ -83,9 +83,7 @@ extension Interop {
 
         @Test("a daemon killed with SIGKILL leaves no upstream running")
         func noOrphans() async throws {
-            let daemon = try await Daemon.start(servers: ["a": Daemon.fastServer(), "b": Daemon.fastServer()])
-            let children = Self.children(of: daemon.process.child.pid)
-            #expect(children.count == 2, "expected 2 upstream processes, found \(children)")
+            let (daemon, children) = try await Self.daemonWithTwoUpstreams()
             kill(daemon.process.child.pid, SIGKILL)
             _ = await daemon.process.waitForExit(timeout: .seconds(10))
             for pid in children {
@@ -93,7 +91,7 @@ extension Interop {
                 // A process that is not our child cannot be waited on: poll its state until a deadline.
                 let deadline = ContinuousClock.now + .seconds(5)
                 while ContinuousClock.now < deadline {
-                    if (kill(pid, 0) != 0 && errno == ESRCH) || Self.isZombie(pid) { gone = true; break }
+                    if Self.isGone(pid) { gone = true; break }
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 #expect(gone, "upstream \(pid) outlived the daemon")
@@ -105,17 +103,28 @@ extension Interop {
         func sigtermStopsCleanly() async throws {
             // The in-process management server is added before the gateway runs; it used to be
             // run twice, and one of its two shutdown waits never ended: the daemon ignored SIGTERM.
-            let daemon = try await Daemon.start(servers: ["a": Daemon.fastServer(), "b": Daemon.fastServer()])
-            let children = Self.children(of: daemon.process.child.pid)
-            #expect(children.count == 2, "expected 2 upstream processes, found \(children)")
+            let (daemon, children) = try await Self.daemonWithTwoUpstreams()
             kill(daemon.process.child.pid, SIGTERM)
             // A bound, not a pause: nil means it was still running after 30 s.
             let status = await daemon.process.child.waitForExit(timeout: .seconds(30))
             #expect(status == 0, "hangar serve after SIGTERM: \(status.map(String.init) ?? "still running")")
             for pid in children {
-                #expect((kill(pid, 0) != 0 && errno == ESRCH) || Self.isZombie(pid), "upstream \(pid) outlived a clean stop")
+                #expect(Self.isGone(pid), "upstream \(pid) outlived a clean stop")
             }
             await daemon.stop()
+        }
+
+        /// `hangar serve` with two fast upstreams, and their process ids.
+        static func daemonWithTwoUpstreams() async throws -> (Daemon, [pid_t]) {
+            let daemon = try await Daemon.start(servers: ["a": Daemon.fastServer(), "b": Daemon.fastServer()])
+            let children = Self.children(of: daemon.process.child.pid)
+            #expect(children.count == 2, "expected 2 upstream processes, found \(children)")
+            return (daemon, children)
+        }
+
+        /// No such process any more, or only its zombie is left.
+        static func isGone(_ pid: pid_t) -> Bool {
+            (kill(pid, 0) != 0 && errno == ESRCH) || isZombie(pid)
         }
 
         static func children(of pid: pid_t) -> [pid_t] {
