@@ -1,4 +1,5 @@
 import Foundation
+import HangarCore
 
 /// Where this machine's cgroup controllers live and where Hangar may create workload groups.
 ///
@@ -16,8 +17,8 @@ public struct CgroupHierarchy: Sendable, Hashable {
 
     /// Reads /proc/self/cgroup and /proc/self/mountinfo; nil when no usable controller is mounted.
     public static func detect() -> CgroupHierarchy? {
-        guard let membership = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8),
-              let mountinfo = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        guard let membership = ProcFile.read("/proc/self/cgroup"),
+              let mountinfo = ProcFile.read("/proc/self/mountinfo")
         else { return nil }
         var v1Paths: [String: String] = [:], v2Path: String?
         for line in membership.split(separator: "\n") {

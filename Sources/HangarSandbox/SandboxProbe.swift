@@ -142,7 +142,7 @@ public struct SandboxProbe: Sendable, Hashable {
     }
 
     static func seccompCheck() -> Check {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let status = ProcFile.read("/proc/self/status") ?? ""
         guard status.contains("\nSeccomp:") else { return .no("the kernel has no seccomp (CONFIG_SECCOMP)") }
         if let actions = try? String(contentsOfFile: "/proc/sys/kernel/seccomp/actions_avail", encoding: .utf8),
            !actions.contains("errno") {
