@@ -15,6 +15,7 @@ struct Stdio: AsyncParsableCommand {
         let downstream = StdioDownstream(gateway: gateway, logger: logger)
         try await withGateway(gateway) {
             await gateway.waitUntilReady(timeout: config.startupWait)
+            PageRelease.now(logger, "start-up is over")
             try await downstream.run()
         }
     }
