@@ -7,6 +7,8 @@ struct BenchmarkPlan: Sendable {
     var quick = false
     /// `--hosting`: only the hosting scenarios.
     var hosting = false
+    /// `--memory`: only the idle-memory scenario.
+    var memoryOnly = false
     var clients = 16
     var fastCalls = 5_000, fastWarmup = 500, fastCallsPerClient = 1_500
     var timeCalls = 500, timeWarmup = 100, timeCallsPerClient = 100
@@ -26,8 +28,10 @@ struct BenchmarkPlan: Sendable {
                 (plan.concurrentWarmup, plan.listCalls, plan.listWarmup) = (5, 20, 3)
             case "--hosting":
                 plan.hosting = true
+            case "--memory":
+                plan.memoryOnly = true
             case "-h", "--help":
-                print("usage: GatewayBenchmark [--quick] [--hosting]   (build hangar and hangar-fast-upstream in release first)")
+                print("usage: GatewayBenchmark [--quick] [--hosting | --memory]   (build hangar and hangar-fast-upstream in release first)")
                 exit(0)
             default:
                 print("GatewayBenchmark: unknown argument \(argument) (try --help)")

@@ -7,7 +7,7 @@ struct Report: Sendable {
     var rows: [CallRow] = []
     var timeServerProblem: String?
     var list: ListResult?
-    var idleRSS: Result<Int, BenchmarkError>?
+    var idleRSS: Result<IdleMemory, BenchmarkError>?
 
     private func row(_ upstream: String, _ path: CallPath) -> CallRow? {
         rows.first { $0.upstream == upstream && $0.path == path && $0.failure == nil }
@@ -84,9 +84,13 @@ struct Report: Sendable {
             }
         }
         switch idleRSS {
-        case .success(let bytes)?:
-            line("idle RSS of hangar serve, \(plan.listUpstreams) fast upstreams (VmRSS, children excluded)", megabytes(bytes),
-                 "<= 40 MB", bytes <= 40_000_000)
+        case .success(let memory)?:
+            line("idle RSS of hangar serve, \(plan.listUpstreams) fast upstreams (VmRSS, children excluded)", megabytes(memory.idle),
+                 "<= 40 MB", memory.idle <= 40_000_000)
+            line("  right after serving tools/list and \(memory.servedCalls) tools/call over them", megabytes(memory.serving), "", nil)
+            line("  idle again after that traffic (\(String(format: "%.1f", memory.secondsToRelease)) s later)",
+                 megabytes(memory.idleAfterTraffic), "<= 40 MB", memory.idleAfterTraffic <= 40_000_000)
+            line("  idle, every page kept (HANGAR_RELEASE_PAGES=0)", megabytes(memory.idleKeepingPages), "", nil)
         case .failure(let error)?:
             Swift.print(pad("idle RSS of hangar serve", 72) + "  failed: " + error.description)
         case nil:

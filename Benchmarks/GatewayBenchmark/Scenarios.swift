@@ -154,19 +154,69 @@ struct Scenarios: Sendable {
         return result
     }
 
-    /// VmRSS of `hangar serve` with `listUpstreams` fast upstreams (their own tools only),
-    /// ready and idle for a second.
-    func idleResidentBytes() async -> Result<Int, BenchmarkError> {
+    /// VmRSS of `hangar serve` with `listUpstreams` fast upstreams (their own tools only) and
+    /// a data directory of its own: idle a second after it is ready; right after it served
+    /// tools/list and `servedCalls` tools/call spread over every upstream (the serving
+    /// working set); idle again after that traffic (the daemon gives pages back after 10 s
+    /// idle: waited for at most 40 s); and idle with every page kept
+    /// (`HANGAR_RELEASE_PAGES=0`), for comparison.
+    func idleResidentBytes(servedCalls: Int = 2_000) async -> Result<IdleMemory, BenchmarkError> {
         let servers = (0..<plan.listUpstreams).map { (name: "f\($0)", command: workspace.fastUpstream, arguments: [String]()) }
         do {
             let config = try workspace.writeConfig("serve-idle", servers: servers)
-            let server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
-            try? await Task.sleep(for: .seconds(1))
-            let bytes = server.residentBytes()
-            await server.stop()
-            return bytes.map { .success($0) } ?? .failure(BenchmarkError("cannot read /proc/PID/status"))
+            var memory = IdleMemory()
+            for keep in [false, true] {
+                let data = workspace.directory + "/idle-data-\(keep)"
+                try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+                var environment = workspace.environment
+                environment["HANGAR_DATA_DIR"] = data
+                if keep { environment["HANGAR_RELEASE_PAGES"] = "0" }
+                let server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: environment)
+                try? await Task.sleep(for: .seconds(1))
+                guard let idle = server.residentBytes() else {
+                    await server.stop()
+                    return .failure(BenchmarkError("cannot read /proc/PID/status"))
+                }
+                if keep {
+                    memory.idleKeepingPages = idle
+                } else {
+                    memory.idle = idle
+                    let endpoint = server.endpoint, upstreams = plan.listUpstreams
+                    do {
+                        try await onThread("bench-http") {
+                            _ = try endpoint.call(MCPRequest(method: "tools/list"))
+                            for call in 0..<servedCalls {
+                                _ = try endpoint.call(.toolsCall("f\(call % upstreams)__echo", ["text": "hello"]), id: Int64(call + 2))
+                            }
+                        }
+                    } catch {
+                        await server.stop()
+                        return .failure(BenchmarkError("serving calls: \(error)"))
+                    }
+                    let serving = server.residentBytes() ?? 0
+                    (memory.serving, memory.servedCalls) = (serving, servedCalls)
+                    let start = ContinuousClock.now
+                    repeat {
+                        try? await Task.sleep(for: .milliseconds(500))
+                        memory.idleAfterTraffic = server.residentBytes() ?? 0
+                    } while memory.idleAfterTraffic > serving - (2 << 20) && ContinuousClock.now - start < .seconds(40)
+                    memory.secondsToRelease = (ContinuousClock.now - start) / .seconds(1)
+                }
+                await server.stop()
+            }
+            return .success(memory)
         } catch {
             return .failure(BenchmarkError("\(error)"))
         }
     }
+}
+
+/// The memory of `hangar serve` with fast upstreams, in bytes (VmRSS, children excluded).
+struct IdleMemory: Sendable {
+    var idle = 0
+    var serving = 0
+    var servedCalls = 0
+    var idleAfterTraffic = 0
+    var secondsToRelease = 0.0
+    var idleKeepingPages = 0
 }

@@ -1,8 +1,9 @@
 // GatewayBenchmark: what Hangar adds to MCP calls. Runs a fast Swift upstream and
 // mcp-server-time directly over stdio, behind `hangar stdio`, and behind `hangar serve` over
 // HTTP; then tools/list over 10,000 tools and the idle memory of `hangar serve`. With
-// `--hosting`: start-to-ready bare vs hosted in the sandbox, and 100 hosted servers. Prints
-// figures, ratios and targets (met or missed); always exits 0 once it has run.
+// `--hosting`: start-to-ready bare vs hosted in the sandbox, and 100 hosted servers; with
+// `--memory`: only the idle memory. Prints figures, ratios and targets (met or missed);
+// always exits 0 once it has run.
 //
 //   swift build -c release --product hangar --product hangar-fast-upstream
 //   swift run -c release GatewayBenchmark [--quick]
@@ -26,12 +27,14 @@ if plan.hosting {
 }
 let scenarios = Scenarios(plan: plan, workspace: workspace)
 var report = Report(plan: plan, timeServerProblem: workspace.timeServerProblem)
-for upstream in [workspace.fast] + (workspace.time.map { [$0] } ?? []) {
-    report.rows.append(await scenarios.stdio(upstream, through: .direct))
-    report.rows.append(await scenarios.stdio(upstream, through: .hangarStdio))
-    report.rows += await scenarios.http(upstream)
+if !plan.memoryOnly {
+    for upstream in [workspace.fast] + (workspace.time.map { [$0] } ?? []) {
+        report.rows.append(await scenarios.stdio(upstream, through: .direct))
+        report.rows.append(await scenarios.stdio(upstream, through: .hangarStdio))
+        report.rows += await scenarios.http(upstream)
+    }
+    report.list = await scenarios.toolsList()
 }
-report.list = await scenarios.toolsList()
 report.idleRSS = await scenarios.idleResidentBytes()
 workspace.remove()
 report.print()
