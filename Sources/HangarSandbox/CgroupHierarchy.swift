@@ -115,9 +115,7 @@ enum CgroupFile {
         return n == bytes.count ? nil : String(cString: strerror(n < 0 ? errno : EIO))
     }
 
-    static func read(_ path: String) -> String? {
-        try? String(contentsOfFile: path, encoding: .utf8)
-    }
+    static func read(_ path: String) -> String? { ProcFile.read(path) }
 
     /// `key value` lines (memory.events, cpu.stat, pids.events, memory.oom_control).
     static func keyed(_ path: String) -> [String: UInt64] {

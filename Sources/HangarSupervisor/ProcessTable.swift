@@ -1,4 +1,5 @@
 import Foundation
+import HangarCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,7 +40,7 @@ struct ProcessTable: Sendable {
     static func read(procRoot: String = "/proc") -> ProcessTable {
         var entries: [Int32: Entry] = [:]
         for name in (try? FileManager.default.contentsOfDirectory(atPath: procRoot)) ?? [] {
-            guard let pid = Int32(name), let text = readSmallFile("\(procRoot)/\(name)/stat"),
+            guard let pid = Int32(name), let text = ProcFile.read("\(procRoot)/\(name)/stat"),
                   let entry = parseStat(text) else { continue }
             entries[pid] = entry
         }
@@ -84,15 +85,5 @@ struct ProcessTable: Sendable {
         }
         let nanos = Int64(ticks) * 1_000_000_000 / Int64(Self.ticksPerSecond)
         return Usage(cpuTime: .nanoseconds(nanos), rssBytes: pages * Self.pageSize, openFiles: files, processes: members.count)
-    }
-
-    private static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { return nil }
-        return String(decoding: buffer[..<n], as: UTF8.self)
     }
 }
