@@ -28,29 +28,40 @@ public final class StdioDownstream: Sendable {
         self.logger = logger
     }
 
-    /// Serves until stdin closes.
+    /// Serves until stdin closes. Each line is read and decoded on the event loop and handled
+    /// by one task of its own (no queue in between: a queue costs a wake-up per message).
     public func run(readFD: Int32 = 0, writeFD: Int32 = 1) async throws {
         let limits = gateway.config.limits
-        let (lines, input) = AsyncStream.makeStream(of: LineChannel.Event.self)
-        let channel = try await LineChannel.open(readFD: readFD, writeFD: writeFD, maxLineBytes: limits.maxMessageBytes,
-                                                 onEvent: { input.yield($0) }, onClose: { input.finish() })
+        let replies = Mutex<LineChannel?>(nil)
+        let channel = try await LineChannel.open(
+            readFD: readFD, writeFD: writeFD, maxLineBytes: limits.maxMessageBytes, startReading: false,
+            onEvent: { [self] event in
+                guard let channel = replies.withLock({ $0 }) else { return }
+                self.receive(event, limits: limits, channel: channel)
+            },
+            onClose: {})
+        replies.withLock { $0 = channel }
         let token = gateway.addListener { [self] change in self.changed(change, channel: channel) }
         state.withLock { $0.listenerToken = token }
         defer { gateway.removeListener(token) }
-        await withDiscardingTaskGroup { group in
-            for await event in lines {
-                switch event {
-                case .oversize(let n):
-                    metrics.rejected("too_large")
-                    send(channel, .response(.error(nil, JSONRPCError(.parseError, "Message rejected: a line of \(n) bytes is over the limit of \(limits.maxMessageBytes)"))))
-                case .line(let bytes):
-                    let frame = IncomingFrame.decode(bytes.readableBytesView, limits: limits)
-                    group.addTask { await self.handle(frame, channel: channel) }
-                }
-            }
-            inFlight.cancelAll()
-        }
+        channel.startReading()
+        // End of input closes the channel (both ways): what is still running is cancelled.
         await channel.closed
+        inFlight.cancelAll()
+        await inFlight.drained()
+    }
+
+    private func receive(_ event: LineChannel.Event, limits: JSONLimits, channel: LineChannel) {
+        switch event {
+        case .oversize(let n):
+            metrics.rejected("too_large")
+            send(channel, .response(.error(nil, JSONRPCError(.parseError, "Message rejected: a line of \(n) bytes is over the limit of \(limits.maxMessageBytes)"))))
+        case .line(let bytes):
+            let frame = IncomingFrame.decode(bytes.readableBytesView, limits: limits)
+            var id: RequestID?
+            if case .single(.success(.request(let r))) = frame { id = r.id }
+            inFlight.spawn(id) { await self.handle(frame, channel: channel) }
+        }
     }
 
     /// The context of a list request on this connection (lists never change the era).
@@ -77,7 +88,7 @@ public final class StdioDownstream: Sendable {
                 channel.send(listed)
                 return
             }
-            if let reply = await handle(item, channel: channel) { send(channel, .response(reply)) }
+            if let reply = await handle(item, channel: channel, tracked: true) { send(channel, .response(reply)) }
         case .batch(let items):
             let (era, version) = state.withLock { ($0.era, $0.legacyVersion) }
             guard era == .legacy, ProtocolVersion.allowsBatches(version) else {
@@ -88,13 +99,14 @@ public final class StdioDownstream: Sendable {
             }
             var replies: [JSONValue] = []
             for item in items {
-                if let r = await handle(item, channel: channel) { replies.append(JSONRPCMessage.response(r).json) }
+                if let r = await handle(item, channel: channel, tracked: false) { replies.append(JSONRPCMessage.response(r).json) }
             }
             if !replies.isEmpty { channel.send(JSONWriter.bytes(.array(replies))) }
         }
     }
 
-    private func handle(_ item: Result<JSONRPCMessage, InvalidEnvelope>, channel: LineChannel) async -> JSONRPCMessage.Response? {
+    /// `tracked`: the request already runs in a task `inFlight` can cancel by its id.
+    private func handle(_ item: Result<JSONRPCMessage, InvalidEnvelope>, channel: LineChannel, tracked: Bool) async -> JSONRPCMessage.Response? {
         let message: JSONRPCMessage
         switch item {
         case .failure(let bad):
@@ -142,6 +154,7 @@ public final class StdioDownstream: Sendable {
             if r.params?["_meta"]?[MetaKey.progressToken] != nil {
                 ctx.notify = { [channel] n in channel.send(JSONRPCMessage.notification(n).serialized()) }
             }
+            if tracked { return await gateway.handle(r, context: ctx) }
             let finalContext = ctx
             return await inFlight.run(r.id) { [gateway] in await gateway.handle(r, context: finalContext) }
         }

@@ -20,14 +20,18 @@ public final class LineChannel: Sendable {
 
     /// Opens a channel that reads lines from `readFD` and writes to `writeFD`; takes ownership of both.
     /// `onEvent` runs on the channel's event loop: keep it short. `onClose` runs once when the read side ends.
+    /// With `startReading` false nothing is read until ``startReading()``, so a caller can keep the
+    /// channel somewhere `onEvent` finds it before the first line arrives.
     public static func open(
         readFD: Int32, writeFD: Int32?, maxLineBytes: Int,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        startReading: Bool = true,
         onEvent: @escaping @Sendable (Event) -> Void,
         onClose: @escaping @Sendable () -> Void
     ) async throws -> LineChannel {
         let bootstrap = NIOPipeBootstrap(group: group)
             .channelOption(.allowRemoteHalfClosure, value: false)
+            .channelOption(.autoRead, value: startReading)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLineBytes: maxLineBytes)))
@@ -41,6 +45,11 @@ public final class LineChannel: Sendable {
             channel = try await bootstrap.takingOwnershipOfDescriptor(input: readFD).get()
         }
         return LineChannel(channel: channel)
+    }
+
+    /// Starts reading a channel opened with `startReading: false`.
+    public func startReading() {
+        channel.setOption(.autoRead, value: true).whenFailure { [channel] _ in channel.close(promise: nil) }
     }
 
     /// Writes one message followed by a newline.

@@ -17,7 +17,9 @@ final class StdioUpstreamSession: UpstreamSession {
         var continuation: CheckedContinuation<JSONValue, any Error>
         var sink: RequestNotificationSink?
         var ask: ServerRequestHandler?
-        var timer: Scheduled<Void>?
+        var method: String
+        var deadline: NIODeadline
+        var timeout: Duration
         /// The downstream's own progress token, restored on progress notifications.
         var progressToken: JSONValue?
     }
@@ -29,6 +31,10 @@ final class StdioUpstreamSession: UpstreamSession {
         var closedReason: String?
         var handshake: Handshake?
         var closeWaiters: [CheckedContinuation<String, Never>] = []
+        /// One timer for every pending request, set for the earliest deadline (a timer per
+        /// request cost a schedule and a cancel on the event loop per call).
+        var timer: Scheduled<Void>?
+        var timerDeadline: NIODeadline?
     }
     private let state = Mutex(State())
 
@@ -134,20 +140,19 @@ final class StdioUpstreamSession: UpstreamSession {
         let bytes = JSONRPCMessage.request(.init(id: .int(id), method: method, params: params)).serialized()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONValue, any Error>) in
+                let deadline = NIODeadline.now() + .init(timeout)
                 let channel = state.withLock { s -> Result<LineChannel, UpstreamError> in
                     if let reason = s.closedReason { return .failure(UpstreamError(.died, server: server, detail: exitDetail(reason))) }
                     guard let channel = s.channel else { return .failure(UpstreamError(.unavailable, server: server, detail: "not connected")) }
-                    s.pending[id] = Pending(continuation: continuation, sink: sink, ask: ask, timer: nil, progressToken: originalToken)
+                    s.pending[id] = Pending(continuation: continuation, sink: sink, ask: ask, method: method, deadline: deadline,
+                                            timeout: timeout, progressToken: originalToken)
+                    if s.timerDeadline.map({ deadline < $0 }) ?? true { armTimer(for: deadline, in: &s) }
                     return .success(channel)
                 }
                 switch channel {
                 case .failure(let e):
                     continuation.resume(throwing: e)
                 case .success(let channel):
-                    let timer = eventLoop.scheduleTask(in: .init(timeout)) { [self] in
-                        abandon(id, UpstreamError(.timeout, server: server, detail: "no answer to \(method) within \(timeout)"), reason: "timeout")
-                    }
-                    state.withLock { $0.pending[id]?.timer = timer }
                     channel.send(bytes)
                     if Task.isCancelled {
                         abandon(id, UpstreamError(.cancelled, server: server, detail: "cancelled by the client"), reason: "cancelled by the client")
@@ -159,10 +164,33 @@ final class StdioUpstreamSession: UpstreamSession {
         }
     }
 
+    /// Sets the one timer for `deadline`, replacing an earlier-set one. Called under the lock.
+    private func armTimer(for deadline: NIODeadline, in s: inout State) {
+        s.timer?.cancel()
+        s.timerDeadline = deadline
+        s.timer = eventLoop.scheduleTask(deadline: deadline) { [self] in expire() }
+    }
+
+    /// The timer fired: fails every request past its deadline and sets the timer for the next.
+    private func expire() {
+        let now = NIODeadline.now()
+        let expired = state.withLock { s -> [(Int64, Pending)] in
+            s.timer = nil
+            s.timerDeadline = nil
+            let due = s.pending.filter { $0.value.deadline <= now }
+            if let next = s.pending.values.lazy.filter({ $0.deadline > now }).map(\.deadline).min() {
+                armTimer(for: next, in: &s)
+            }
+            return due.map { ($0.key, $0.value) }
+        }
+        for (id, pending) in expired {
+            abandon(id, UpstreamError(.timeout, server: server, detail: "no answer to \(pending.method) within \(pending.timeout)"), reason: "timeout")
+        }
+    }
+
     /// Fails one pending request and tells the upstream to stop working on it.
     private func abandon(_ id: Int64, _ error: UpstreamError, reason: String) {
         guard let pending = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
-        pending.timer?.cancel()
         send(.notification(.init(method: MCPMethod.cancelled, params: ["requestId": .int(id), "reason": .string(reason)])))
         pending.continuation.resume(throwing: error)
     }
@@ -185,7 +213,6 @@ final class StdioUpstreamSession: UpstreamSession {
             guard case .int(let id)? = response.id,
                   let pending = state.withLock({ $0.pending.removeValue(forKey: id) })
             else { return }
-            pending.timer?.cancel()
             switch response.outcome {
             case .success(let result): pending.continuation.resume(returning: result)
             case .failure(let error): pending.continuation.resume(throwing: UpstreamError(.remote(error), server: server, detail: error.message))
@@ -230,12 +257,14 @@ final class StdioUpstreamSession: UpstreamSession {
     private func closed(reason: String) {
         let (pending, waiters) = state.withLock { s -> ([Pending], [CheckedContinuation<String, Never>]) in
             if s.closedReason == nil { s.closedReason = reason }
+            s.timer?.cancel()
+            s.timer = nil
+            s.timerDeadline = nil
             defer { s.pending = [:]; s.closeWaiters = [] }
             return (Array(s.pending.values), s.closeWaiters)
         }
         let detail = exitDetail(reason)
         for p in pending {
-            p.timer?.cancel()
             p.continuation.resume(throwing: UpstreamError(.died, server: server, detail: detail))
         }
         for w in waiters { w.resume(returning: detail) }
