@@ -32,7 +32,12 @@ extension Interop {
         func timeoutCancelsUpstream() async throws {
             let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer(timeoutSeconds: 0.5)], extraArguments: ["--log-level", "debug"])
             defer { Task { await daemon.stop() } }
-            let (_, reply) = try await daemon.modern(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 20000]])
+            // A call answered first leaves the session's one timer set for its own deadline,
+            // which passes while the sleeping call is still due later: the timer must be set again.
+            let (_, echoed) = try await daemon.modern(MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": "first"]], id: 1)
+            #expect(echoed["result"] != nil, "\(echoed)")
+            let (_, reply) = try await daemon.modern(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 20000]], id: 2,
+                                                     timeout: .seconds(10))
             #expect(reply["error"]?["code"]?.intValue == Int64(JSONRPCError.Code.upstreamTimeout.rawValue), "\(reply)")
             #expect(reply["error"]?["message"]?.stringValue?.contains("'fast'") == true)
             // The fast upstream logs "cancelled <id>" on stderr when notifications/cancelled reaches it.
