@@ -6,6 +6,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
@@ -61,6 +62,15 @@ static int join_cgroup(const char *path) {
 #define HANGAR_MAX_EXTRA_FDS 32
 
 int hangar_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int hangar_is_pollable(int fd) {
+    int poller = epoll_create1(EPOLL_CLOEXEC);
+    if (poller < 0) return -errno;
+    struct epoll_event event = { .events = EPOLLIN };
+    int result = epoll_ctl(poller, EPOLL_CTL_ADD, fd, &event) == 0 ? 1 : (errno == EPERM ? 0 : -errno);
+    close(poller);
+    return result;
+}
 
 int hangar_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                  int fd_in, int fd_out, int fd_err, int flags, pid_t *pid_out) {

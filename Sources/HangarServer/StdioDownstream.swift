@@ -30,17 +30,31 @@ public final class StdioDownstream: Sendable {
 
     /// Serves until stdin closes. Each line is read and decoded on the event loop and handled
     /// by one task of its own (no queue in between: a queue costs a wake-up per message).
+    ///
+    /// Input from a pipe is a client: when it ends, the client is gone and what is still running
+    /// is cancelled. Input from a file (`hangar stdio < calls.jsonl`) is a script: every request
+    /// is answered before the output closes. Files and devices epoll refuses are served through a pipe.
     public func run(readFD: Int32 = 0, writeFD: Int32 = 1) async throws {
         let limits = gateway.config.limits
-        let replies = Mutex<LineChannel?>(nil)
+        let replies = ChannelSlot()
+        let script = !PollableDescriptor.isPollable(readFD)
+        let input = try PollableDescriptor.make(readFD, .input)
+        let output = try PollableDescriptor.make(writeFD, .output)
+        let finishScript: @Sendable () -> Void = { [inFlight] in
+            Task {
+                await inFlight.drained()
+                replies.channel?.close()
+            }
+        }
         let channel = try await LineChannel.open(
-            readFD: readFD, writeFD: writeFD, maxLineBytes: limits.maxMessageBytes, startReading: false,
+            readFD: input, writeFD: output, maxLineBytes: limits.maxMessageBytes, startReading: false,
             onEvent: { [self] event in
-                guard let channel = replies.withLock({ $0 }) else { return }
+                guard let channel = replies.channel else { return }
                 self.receive(event, limits: limits, channel: channel)
             },
+            onInputEnd: script ? finishScript : nil,
             onClose: {})
-        replies.withLock { $0 = channel }
+        replies.channel = channel
         let token = gateway.addListener { [self] change in self.changed(change, channel: channel) }
         state.withLock { $0.listenerToken = token }
         defer { gateway.removeListener(token) }
@@ -188,5 +202,14 @@ public final class StdioDownstream: Sendable {
         case nil:
             break
         }
+    }
+}
+
+/// Where a channel's own event handler finds the channel, set once it is open.
+private final class ChannelSlot: Sendable {
+    private let slot = Mutex<LineChannel?>(nil)
+    var channel: LineChannel? {
+        get { slot.withLock { $0 } }
+        set { slot.withLock { $0 = newValue } }
     }
 }

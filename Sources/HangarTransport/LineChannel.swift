@@ -21,21 +21,24 @@ public final class LineChannel: Sendable {
     /// Opens a channel that reads lines from `readFD` and writes to `writeFD`; takes ownership of both.
     /// `onEvent` runs on the channel's event loop: keep it short. `onClose` runs once when the read side ends.
     /// With `startReading` false nothing is read until ``startReading()``, so a caller can keep the
-    /// channel somewhere `onEvent` finds it before the first line arrives.
+    /// channel somewhere `onEvent` finds it before the first line arrives. With `onInputEnd`, the
+    /// end of input leaves the write side open: `onInputEnd` runs after the last line's event,
+    /// and the caller closes the channel when it has answered.
     public static func open(
         readFD: Int32, writeFD: Int32?, maxLineBytes: Int,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         startReading: Bool = true,
         onEvent: @escaping @Sendable (Event) -> Void,
+        onInputEnd: (@Sendable () -> Void)? = nil,
         onClose: @escaping @Sendable () -> Void
     ) async throws -> LineChannel {
         let bootstrap = NIOPipeBootstrap(group: group)
-            .channelOption(.allowRemoteHalfClosure, value: false)
+            .channelOption(.allowRemoteHalfClosure, value: onInputEnd != nil)
             .channelOption(.autoRead, value: startReading)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLineBytes: maxLineBytes)))
-                    try channel.pipeline.syncOperations.addHandler(LineEventHandler(onEvent: onEvent, onClose: onClose))
+                    try channel.pipeline.syncOperations.addHandler(LineEventHandler(onEvent: onEvent, onInputEnd: onInputEnd, onClose: onClose))
                 }
             }
         let channel: Channel
@@ -138,15 +141,24 @@ struct LineDecoder: ByteToMessageDecoder {
 final class LineEventHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = LineChannel.Event
     let onEvent: @Sendable (LineChannel.Event) -> Void
+    let onInputEnd: (@Sendable () -> Void)?
     let onClose: @Sendable () -> Void
 
-    init(onEvent: @escaping @Sendable (LineChannel.Event) -> Void, onClose: @escaping @Sendable () -> Void) {
+    init(onEvent: @escaping @Sendable (LineChannel.Event) -> Void, onInputEnd: (@Sendable () -> Void)?, onClose: @escaping @Sendable () -> Void) {
         self.onEvent = onEvent
+        self.onInputEnd = onInputEnd
         self.onClose = onClose
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         onEvent(unwrapInboundIn(data))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let onInputEnd, case .some(.inputClosed) = event as? ChannelEvent {
+            onInputEnd()
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

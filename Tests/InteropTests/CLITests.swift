@@ -21,6 +21,46 @@ extension Interop {
             return (status, process.stdoutLines, process.stderrLines)
         }
 
+        /// Runs hangar with stdin and stdout on these files (not pipes) and returns its exit status.
+        static func runOnFiles(_ arguments: [String], input: String, output: String) async throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: TestEnvironment.hangar)
+            process.arguments = arguments
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
+            FileManager.default.createFile(atPath: output, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            process.standardError = FileHandle.nullDevice
+            return try await withCheckedThrowingContinuation { continuation in
+                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do { try process.run() } catch { continuation.resume(throwing: error) }
+            }
+        }
+
+        @Test("`hangar stdio < calls.jsonl` answers every request of the file, the slow ones too; output to /dev/null does not crash it")
+        func stdioOnFiles() async throws {
+            let path = try Self.config(["fast": Daemon.fastServer()])
+            let dir = try TestEnvironment.temporaryDirectory()
+            let meta: JSONValue = [MetaKey.protocolVersion: .string(ProtocolVersion.modern), MetaKey.clientCapabilities: [:]]
+            let calls: [JSONValue] = [
+                ["jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": ["name": "fast__sleep", "arguments": ["ms": 300], "_meta": meta]],
+                ["jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": ["name": "fast__sleep", "arguments": ["ms": 100], "_meta": meta]],
+                ["jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": ["name": "fast__echo", "arguments": ["text": "last line, no newline"], "_meta": meta]],
+            ]
+            // The last request ends the file without a newline.
+            try calls.map(JSONWriter.string).joined(separator: "\n").write(toFile: dir + "/calls.jsonl", atomically: true, encoding: .utf8)
+            let status = try await Self.runOnFiles(["stdio", "--config", path], input: dir + "/calls.jsonl", output: dir + "/answers.jsonl")
+            #expect(status == 0)
+            let answers = try String(contentsOfFile: dir + "/answers.jsonl", encoding: .utf8).split(separator: "\n")
+                .map { try JSONParser.parse(Array($0.utf8), limits: .upstream) }
+            #expect(Set(answers.compactMap { $0["id"]?.intValue }) == [1, 2, 3], "\(answers)")
+            #expect(answers.allSatisfy { $0["result"]?["isError"]?.boolValue != true && $0["result"] != nil }, "\(answers)")
+            let echoed = answers.first { $0["id"]?.intValue == 3 }?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue
+            #expect(echoed == "last line, no newline")
+
+            let quiet = try await Self.runOnFiles(["stdio", "--config", path], input: dir + "/calls.jsonl", output: "/dev/null")
+            #expect(quiet == 0)
+        }
+
         @Test("`hangar tools --json` shows each tool's server and original name, and the collisions")
         func toolsJSON() async throws {
             let path = try Self.config(["a": Daemon.fastServer(), "b": Daemon.fastServer()], gateway: ["prefixTools": false])

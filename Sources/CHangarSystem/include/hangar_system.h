@@ -65,4 +65,7 @@ int hangar_wait(pid_t pid);
 int hangar_exit_code(int status);
 /// pipe2 with O_CLOEXEC.
 int hangar_pipe(int fds[2]);
+/// Whether epoll accepts `fd` (it refuses regular files and devices such as /dev/null):
+/// 1 yes, 0 no, -errno when that cannot be told.
+int hangar_is_pollable(int fd);
 #endif
