@@ -11,7 +11,8 @@ struct BenchmarkPlan: Sendable {
     var memoryOnly = false
     var clients = 16
     var fastCalls = 5_000, fastWarmup = 500, fastCallsPerClient = 1_500
-    var timeCalls = 500, timeWarmup = 100, timeCallsPerClient = 100
+    /// mcp-server-time: per round, per path (`timeRounds` rounds, the paths taking turns).
+    var timeCalls = 300, timeWarmup = 100, timeCallsPerClient = 50, timeRounds = 5
     var concurrentWarmup = 20
     var listCalls = 100, listWarmup = 10
     /// Fast upstreams behind the tools/list and idle-memory scenarios, and tools each adds.
@@ -24,7 +25,7 @@ struct BenchmarkPlan: Sendable {
             case "--quick":
                 plan.quick = true
                 (plan.fastCalls, plan.fastWarmup, plan.fastCallsPerClient) = (1_000, 200, 250)
-                (plan.timeCalls, plan.timeWarmup, plan.timeCallsPerClient) = (100, 20, 20)
+                (plan.timeCalls, plan.timeWarmup, plan.timeCallsPerClient, plan.timeRounds) = (100, 20, 20, 2)
                 (plan.concurrentWarmup, plan.listCalls, plan.listWarmup) = (5, 20, 3)
             case "--hosting":
                 plan.hosting = true

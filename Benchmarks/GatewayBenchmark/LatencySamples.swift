@@ -13,6 +13,10 @@ struct LatencySamples: Sendable {
 
     var count: Int { nanoseconds.count }
 
+    mutating func append(_ other: LatencySamples) {
+        nanoseconds += other.nanoseconds
+    }
+
     /// The smallest sample that at least `quantile` of the samples do not exceed, in milliseconds.
     func percentiles(_ quantiles: [Double]) -> [Double] {
         guard !nanoseconds.isEmpty else { return quantiles.map { _ in .nan } }
@@ -31,6 +35,8 @@ struct SequentialResult: Sendable {
     var callsPerSecond: Double
     /// Answers that were JSON-RPC errors or tool errors.
     var errors: Int
+    let samples: LatencySamples
+    let elapsed: Duration
 
     init(samples: LatencySamples, elapsed: Duration, errors: Int) {
         let p = samples.percentiles([0.50, 0.99])
@@ -38,6 +44,16 @@ struct SequentialResult: Sendable {
         p99Milliseconds = p[1]
         callsPerSecond = Double(samples.count) / elapsed.seconds
         self.errors = errors
+        self.samples = samples
+        self.elapsed = elapsed
+    }
+
+    /// Several runs as one: every sample, and the calls over the time of all runs.
+    init?(combining runs: [SequentialResult]) {
+        guard !runs.isEmpty else { return nil }
+        var samples = LatencySamples(capacity: runs.reduce(0) { $0 + $1.samples.count })
+        for run in runs { samples.append(run.samples) }
+        self.init(samples: samples, elapsed: runs.reduce(Duration.zero) { $0 + $1.elapsed }, errors: runs.reduce(0) { $0 + $1.errors })
     }
 }
 
@@ -46,6 +62,20 @@ struct ConcurrentResult: Sendable {
     var calls: Int
     var callsPerSecond: Double
     var errors: Int
+
+    init(calls: Int, callsPerSecond: Double, errors: Int) {
+        self.calls = calls
+        self.callsPerSecond = callsPerSecond
+        self.errors = errors
+    }
+
+    /// Several runs as one: their calls over the time of all runs.
+    init?(combining runs: [ConcurrentResult]) {
+        guard !runs.isEmpty else { return nil }
+        let calls = runs.reduce(0) { $0 + $1.calls }
+        let seconds = runs.reduce(0.0) { $0 + Double($1.calls) / $1.callsPerSecond }
+        self.init(calls: calls, callsPerSecond: Double(calls) / seconds, errors: runs.reduce(0) { $0 + $1.errors })
+    }
 }
 
 extension Duration {

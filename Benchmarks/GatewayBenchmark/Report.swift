@@ -5,6 +5,8 @@ import Foundation
 struct Report: Sendable {
     let plan: BenchmarkPlan
     var rows: [CallRow] = []
+    /// mcp-server-time measured in rounds, each path against direct in the same round.
+    var timeRounds: [PathRatios] = []
     var timeServerProblem: String?
     var list: ListResult?
     var idleRSS: Result<IdleMemory, BenchmarkError>?
@@ -16,8 +18,10 @@ struct Report: Sendable {
     func print() {
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         Swift.print("Hangar gateway benchmark (\(plan.quick ? "quick" : "full") run, release, \(cpus) CPUs)")
-        Swift.print("Sequential: fast \(plan.fastCalls) calls, mcp-server-time \(plan.timeCalls) (after warm-up). "
-            + "\(plan.clients) clients: \(plan.clients) × \(plan.fastCallsPerClient) / \(plan.timeCallsPerClient) calls.")
+        Swift.print("Sequential: fast \(plan.fastCalls) calls, mcp-server-time \(plan.timeRounds) rounds × \(plan.timeCalls) (after warm-up). "
+            + "\(plan.clients) clients: \(plan.clients) × \(plan.fastCallsPerClient) / \(plan.timeRounds) rounds × \(plan.clients) × \(plan.timeCallsPerClient) calls.")
+        Swift.print("mcp-server-time runs direct, behind hangar stdio and behind hangar serve at once; the paths take turns in each round,")
+        Swift.print("  and its ratios are the median round's (each round pairs figures taken moments apart).")
         Swift.print("HTTP client: raw blocking HTTP/1.1 keep-alive sockets, one thread per connection; stdio: blocking pipe I/O,")
         Swift.print("  \(plan.clients) requests pipelined on the one pipe. Clock: ContinuousClock; percentiles: nearest rank over all samples.")
         Swift.print("")
@@ -46,8 +50,18 @@ struct Report: Sendable {
 
     private func printTargets() {
         Swift.print(pad("Ratios and targets", 72) + lpad("value", 12) + "   " + pad("target", 14) + "verdict")
+        for path in [CallPath.hangarStdio, .hangarHTTP] {
+            let rounds = timeRounds.filter { $0.path == path }
+            guard !rounds.isEmpty else { continue }
+            for (what, values) in [("sequential", rounds.map(\.sequential)), ("\(plan.clients)-client", rounds.map(\.concurrent))] {
+                let sorted = values.sorted()
+                ratio("mcp-server-time: \(path.rawValue) / direct, \(what) calls/s", sorted[sorted.count / 2], true)
+                line("  \(sorted.count) rounds, lowest … highest", String(format: "%.1f … %.1f %%", sorted[0] * 100, sorted[sorted.count - 1] * 100), "", nil)
+            }
+        }
         for upstream in ["mcp-server-time", "fast upstream"] {
             guard let direct = row(upstream, .direct) else { continue }
+            if upstream == "mcp-server-time", !timeRounds.isEmpty { continue }
             let hasTarget = upstream == "mcp-server-time"
             for path in [CallPath.hangarStdio, .hangarHTTP] {
                 guard let via = row(upstream, path) else { continue }

@@ -19,6 +19,13 @@ struct CallRow: Sendable {
     var failure: String?
 }
 
+/// One round's throughput through Hangar as a share of the direct throughput in that round.
+struct PathRatios: Sendable {
+    let path: CallPath
+    let sequential: Double
+    let concurrent: Double
+}
+
 /// tools/list over many tools through `hangar serve`.
 struct ListResult: Sendable {
     var tools = 0
@@ -116,6 +123,81 @@ struct Scenarios: Sendable {
         }
         await server.stop()
         return [row] + (clientRow.map { [$0] } ?? [])
+    }
+
+    /// The upstream directly, behind `hangar stdio` and behind `hangar serve`, all three
+    /// running at once and measured in `timeRounds` rounds in which the paths take turns (the
+    /// first path moves each round). A Python upstream's own speed drifts by ±10% over
+    /// seconds, so each round's ratios pair figures taken moments apart; the report takes the
+    /// median round. The rows combine all rounds.
+    func interleaved(_ upstream: UpstreamUnderTest) async -> (rows: [CallRow], rounds: [PathRatios]) {
+        let paths: [CallPath] = [.direct, .hangarStdio, .hangarHTTP]
+        var rows = paths.map { CallRow(upstream: upstream.label, path: $0) }
+        let n = counts(upstream), depth = plan.clients
+        var direct: StdioPeer?, viaStdio: StdioPeer?, server: HangarServeProcess?
+        func stopAll() async {
+            await direct?.stop()
+            await viaStdio?.stop()
+            await server?.stop()
+        }
+        do {
+            direct = try await StdioPeer.start(workspace.spec(upstream.command, upstream.arguments))
+            let stdioConfig = try workspace.writeConfig("stdio-\(upstream.serverName)",
+                                                        servers: [(upstream.serverName, upstream.command, upstream.arguments)])
+            viaStdio = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", stdioConfig]))
+            let serveConfig = try workspace.writeConfig("serve-\(upstream.serverName)",
+                                                        servers: [(upstream.serverName, upstream.command, upstream.arguments)])
+            server = try await HangarServeProcess.start(hangar: workspace.hangar, config: serveConfig, environment: workspace.environment)
+        } catch {
+            for i in rows.indices { rows[i].failure = "\(error)" }
+            await stopAll()
+            return (rows, [])
+        }
+        let peers = [CallPath.direct: (direct!, upstream.directCall), .hangarStdio: (viaStdio!, upstream.gatewayCall)]
+        let endpoint = server!.endpoint
+        var sequential: [CallPath: [SequentialResult]] = [:], concurrent: [CallPath: [ConcurrentResult]] = [:]
+        var rounds: [PathRatios] = []
+        do {
+            for (peer, request) in peers.values {
+                try await onThread("bench-stdio") {
+                    try peer.prepare(request)
+                    _ = try peer.sequential(request, calls: 0, warmup: n.warmup)
+                }
+            }
+            _ = try await onThread("bench-http") { try endpoint.call(upstream.gatewayCall) }
+            _ = try await endpoint.sequential(upstream.gatewayCall, calls: 0, warmup: n.warmup)
+            for round in 0..<plan.timeRounds {
+                var seq: [CallPath: Double] = [:], conc: [CallPath: Double] = [:]
+                for k in 0..<paths.count {
+                    let path = paths[(round + k) % paths.count]
+                    let s: SequentialResult, c: ConcurrentResult
+                    if let (peer, request) = peers[path] {
+                        (s, c) = try await onThread("bench-stdio") {
+                            (try peer.sequential(request, calls: n.calls, warmup: 10),
+                             try peer.pipelined(request, depth: depth, calls: depth * n.perClient, warmup: depth))
+                        }
+                    } else {
+                        s = try await endpoint.sequential(upstream.gatewayCall, calls: n.calls, warmup: 10)
+                        c = try await endpoint.concurrent(upstream.gatewayCall, clients: depth, callsPerClient: n.perClient, warmup: 1)
+                    }
+                    sequential[path, default: []].append(s)
+                    concurrent[path, default: []].append(c)
+                    (seq[path], conc[path]) = (s.callsPerSecond, c.callsPerSecond)
+                }
+                for path in paths.dropFirst() {
+                    rounds.append(PathRatios(path: path, sequential: seq[path]! / seq[.direct]!, concurrent: conc[path]! / conc[.direct]!))
+                }
+            }
+            for i in rows.indices {
+                rows[i].sequential = SequentialResult(combining: sequential[rows[i].path] ?? [])
+                rows[i].concurrent = ConcurrentResult(combining: concurrent[rows[i].path] ?? [])
+            }
+        } catch {
+            for i in rows.indices { rows[i].failure = "\(error)" }
+            rounds = []
+        }
+        await stopAll()
+        return (rows, rounds)
     }
 
     private var manyFastUpstreams: [(name: String, command: String, arguments: [String])] {

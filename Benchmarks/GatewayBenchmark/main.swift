@@ -28,10 +28,14 @@ if plan.hosting {
 let scenarios = Scenarios(plan: plan, workspace: workspace)
 var report = Report(plan: plan, timeServerProblem: workspace.timeServerProblem)
 if !plan.memoryOnly {
-    for upstream in [workspace.fast] + (workspace.time.map { [$0] } ?? []) {
-        report.rows.append(await scenarios.stdio(upstream, through: .direct))
-        report.rows.append(await scenarios.stdio(upstream, through: .hangarStdio))
-        report.rows += await scenarios.http(upstream)
+    let fast = workspace.fast
+    report.rows.append(await scenarios.stdio(fast, through: .direct))
+    report.rows.append(await scenarios.stdio(fast, through: .hangarStdio))
+    report.rows += await scenarios.http(fast)
+    if let time = workspace.time {
+        let (rows, rounds) = await scenarios.interleaved(time)
+        report.rows += rows
+        report.timeRounds = rounds
     }
     report.list = await scenarios.toolsList()
 }
