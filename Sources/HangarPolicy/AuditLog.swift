@@ -47,9 +47,11 @@ public final class AuditLog: Sendable {
     private let store: any AuditStore & SettingsStore
     private let pending = Mutex<[AuditEntry]>([])
     private let writer: Writer
-    private let wake: AsyncStream<Void>.Continuation
-    private let wakeups: AsyncStream<Void>
-    /// Entries are written when this many are pending, or every `interval`.
+    /// Wakes the writer: `true` when a batch is full (write now), `false` for the first entry
+    /// after a write (write `interval` later, with what came meanwhile). An idle log never wakes.
+    private let wake: AsyncStream<Bool>.Continuation
+    private let wakeups: AsyncStream<Bool>
+    /// Entries are written when this many are pending, or `interval` after the first.
     let batchSize = 256
     let interval: Duration
 
@@ -98,7 +100,7 @@ public final class AuditLog: Sendable {
         self.store = store
         self.interval = interval
         writer = Writer(lastSeq: last?.seq ?? 0, lastHash: last?.hash ?? Self.genesis)
-        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (wakeups, wake) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     public static func open(store: any AuditStore & SettingsStore, interval: Duration = .milliseconds(50)) async throws(StoreError) -> AuditLog {
@@ -111,7 +113,7 @@ public final class AuditLog: Sendable {
             p.append(entry)
             return p.count
         }
-        if count == batchSize { wake.yield() }
+        if count == 1 { wake.yield(false) } else if count == batchSize { wake.yield(true) }
     }
 
     /// Writes everything queued so far. Flushes run one at a time (the writer's chain state
@@ -136,18 +138,14 @@ public final class AuditLog: Sendable {
 
     /// Writes batches until cancelled, then writes what is left.
     public func run(onError: @Sendable (StoreError) -> Void = { _ in }) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wake, interval] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
-                    wake.yield()
-                }
+        for await full in wakeups {
+            if Task.isCancelled { break }
+            if !full { try? await Task.sleep(for: interval) }  // cancelled: write at once
+            if let error = await uncancellableFlush() {
+                onError(error)
+                // The batch went back: try again after `interval`, unless more wakes the writer first.
+                if pending.withLock({ !$0.isEmpty }) { wake.yield(false) }
             }
-            for await _ in wakeups {
-                if Task.isCancelled { break }
-                if let error = await uncancellableFlush() { onError(error) }
-            }
-            group.cancelAll()
         }
         if let error = await uncancellableFlush() { onError(error) }
     }

@@ -39,6 +39,25 @@ import Testing
         #expect(try await log.verify().isIntact)
     }
 
+    /// The writer sleeps while nothing is recorded; the first entry after a write wakes it,
+    /// and it writes that entry (with whatever came meanwhile) one interval later, unasked.
+    @Test func aLoneEntryReachesTheStoreWithoutAFlush() async throws {
+        let store = try SQLiteStore()
+        let log = try await AuditLog.open(store: store, interval: .milliseconds(20))
+        let writer = Task { await log.run() }
+        defer { writer.cancel() }
+        for round in 1...2 {
+            log.record(AuditEntry(identity: "local", action: "tools/call", target: "t\(round)", outcome: "ok", latencyMicros: 1))
+            let deadline = ContinuousClock.now + .seconds(10)
+            var written = 0
+            while written < round, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+                written = try await store.auditChain(after: 0, limit: 10).count
+            }
+            #expect(written == round, "entry \(round) was not written without a flush")
+        }
+    }
+
     @Test func theArgumentsHashIgnoresKeyOrderAndNeverHoldsValues() {
         let a = AuditLog.argumentsHash(["x": 1, "y": "secret"])
         #expect(a == AuditLog.argumentsHash(["y": "secret", "x": 1]))
