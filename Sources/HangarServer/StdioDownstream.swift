@@ -38,8 +38,8 @@ public final class StdioDownstream: Sendable {
         let limits = gateway.config.limits
         let replies = ChannelSlot()
         let script = !PollableDescriptor.isPollable(readFD)
-        let input = try PollableDescriptor.make(readFD, .input)
-        let output = try PollableDescriptor.make(writeFD, .output)
+        let (input, _) = try PollableDescriptor.make(readFD, .input)
+        let (output, outputPump) = try PollableDescriptor.make(writeFD, .output)
         let finishScript: @Sendable () -> Void = { [inFlight] in
             Task {
                 await inFlight.drained()
@@ -63,6 +63,7 @@ public final class StdioDownstream: Sendable {
         await channel.closed
         inFlight.cancelAll()
         await inFlight.drained()
+        await outputPump?.finished()  // the answers reach a file before the process exits
     }
 
     private func receive(_ event: LineChannel.Event, limits: JSONLimits, channel: LineChannel) {

@@ -59,6 +59,16 @@ extension Interop {
 
             let quiet = try await Self.runOnFiles(["stdio", "--config", path], input: dir + "/calls.jsonl", output: "/dev/null")
             #expect(quiet == 0)
+
+            // A megabyte of answers is all in the file when hangar exits.
+            let many = (0..<500).map { id -> String in
+                JSONWriter.string(["jsonrpc": "2.0", "id": .int(Int64(id)), "method": "tools/call",
+                                   "params": ["name": "fast__echo", "arguments": ["text": .string(String(repeating: "x", count: 2000))], "_meta": meta]])
+            }
+            try many.joined(separator: "\n").write(toFile: dir + "/many.jsonl", atomically: true, encoding: .utf8)
+            #expect(try await Self.runOnFiles(["stdio", "--config", path], input: dir + "/many.jsonl", output: dir + "/many.out") == 0)
+            let lines = try String(contentsOfFile: dir + "/many.out", encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 500)
         }
 
         @Test("`hangar tools --json` shows each tool's server and original name, and the collisions")
