@@ -103,7 +103,10 @@ public final class StdioDownstream: Sendable {
                 channel.send(listed)
                 return
             }
-            if let reply = await handle(item, channel: channel, tracked: true) { send(channel, .response(reply)) }
+            guard let reply = await handle(item, channel: channel, tracked: true) else { return }
+            // A request the client cancelled gets no answer (spec: cancellation); its task is the one cancelled.
+            if Task.isCancelled { return }
+            send(channel, .response(reply))
         case .batch(let items):
             let (era, version) = state.withLock { ($0.era, $0.legacyVersion) }
             guard era == .legacy, ProtocolVersion.allowsBatches(version) else {

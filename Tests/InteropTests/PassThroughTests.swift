@@ -81,6 +81,33 @@ extension Interop {
             #expect(answers.allSatisfy { $0["result"] == nil }, "\(answers)")
         }
 
+        @Test("over hangar stdio, notifications/cancelled stops the upstream's work; the call gets no answer, the next one does")
+        func stdioCancellation() async throws {
+            let path = try CLITests.config(["fast": Daemon.fastServer()])
+            let process = try await TestProcess.start(TestEnvironment.hangar, ["stdio", "--config", path, "--log-level", "debug"])
+            defer { Task { await process.stop() } }
+            func meta(_ extra: JSONObject = [:]) -> JSONValue {
+                var m: JSONObject = [MetaKey.protocolVersion: .string(ProtocolVersion.modern), MetaKey.clientCapabilities: [:]]
+                for (k, v) in extra { m[k] = v }
+                return .object(m)
+            }
+            process.stdin.send(JSONRPCMessage.request(.init(id: .int(41), method: MCPMethod.toolsCall, params: [
+                "name": "fast__sleep", "arguments": ["ms": 30000], "_meta": meta([MetaKey.progressToken: 1]),
+            ])).serialized())
+            // The first progress notification shows the upstream is at work.
+            let progress = await process.waitForLine { $0.contains(MCPMethod.progress) }
+            #expect(progress != nil, "no progress from the sleeping call")
+            process.stdin.send(JSONRPCMessage.notification(.init(method: MCPMethod.cancelled, params: ["requestId": 41, "reason": "user"])).serialized())
+            let seen = await process.waitForLine(timeout: .seconds(10)) { $0.contains("stderr: cancelled") }
+            #expect(seen != nil, "the upstream never saw the cancellation")
+            process.stdin.send(JSONRPCMessage.request(.init(id: .int(42), method: MCPMethod.toolsCall, params: [
+                "name": "fast__echo", "arguments": ["text": "after"], "_meta": meta(),
+            ])).serialized())
+            let next = await process.waitForLine { $0.contains("\"id\":42") }
+            #expect(next?.contains("after") == true, "\(String(describing: next))")
+            #expect(!process.stdoutLines.contains { $0.contains("\"id\":41") }, "the cancelled call was answered: \(process.stdoutLines.filter { $0.contains("\"id\":41") })")
+        }
+
         @Test("a daemon killed with SIGKILL leaves no upstream running")
         func noOrphans() async throws {
             let (daemon, children) = try await Self.daemonWithTwoUpstreams()
