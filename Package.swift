@@ -125,8 +125,10 @@ let package = Package(
                 "HangarCore", "HangarTransport", "HangarUpstream", "HangarGateway",
                 "HangarPolicy", "HangarStore", "HangarSupervisor", "HangarPackages", "HangarCatalog",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -81,6 +81,26 @@ extension Interop {
             #expect(r2["error"]?["code"]?.intValue == Int64(JSONRPCError.Code.invalidRequest.rawValue))
         }
 
+        @Test("every HTTP answer names its server and carries the current Date (IMF-fixdate)")
+        func dateAndServerHeaders() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            defer { Task { await daemon.stop() } }
+            let (body, headers) = Daemon.modernRequest(MCPMethod.toolsList)
+            for _ in 0..<2 {
+                let reply = try await daemon.client.send(.post, body: body, extraHeaders: headers, timeout: .seconds(10))
+                #expect(reply.headers.first(name: "server") == "hangar")
+                let date = reply.headers.first(name: "date") ?? ""
+                let format = DateFormatter()
+                format.locale = Locale(identifier: "en_US_POSIX")
+                format.timeZone = TimeZone(identifier: "GMT")
+                format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+                let parsed = format.date(from: date)
+                #expect(parsed != nil, "Date header '\(date)'")
+                if let parsed { #expect(abs(parsed.timeIntervalSinceNow) < 60, "Date header '\(date)' is not now") }
+                #expect(format.string(from: parsed ?? .distantPast) == date, "Date header '\(date)' is not in IMF-fixdate form")
+            }
+        }
+
         @Test("DELETE ends a legacy session; the id then answers 404")
         func deleteEndsSession() async throws {
             let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
