@@ -142,12 +142,10 @@ struct Scenarios: Sendable {
         }
         do {
             direct = try await StdioPeer.start(workspace.spec(upstream.command, upstream.arguments))
-            let stdioConfig = try workspace.writeConfig("stdio-\(upstream.serverName)",
-                                                        servers: [(upstream.serverName, upstream.command, upstream.arguments)])
-            viaStdio = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", stdioConfig]))
-            let serveConfig = try workspace.writeConfig("serve-\(upstream.serverName)",
-                                                        servers: [(upstream.serverName, upstream.command, upstream.arguments)])
-            server = try await HangarServeProcess.start(hangar: workspace.hangar, config: serveConfig, environment: workspace.environment)
+            let config = try workspace.writeConfig("rounds-\(upstream.serverName)",
+                                                   servers: [(upstream.serverName, upstream.command, upstream.arguments)])
+            viaStdio = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config]))
+            server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
         } catch {
             for i in rows.indices { rows[i].failure = "\(error)" }
             await stopAll()

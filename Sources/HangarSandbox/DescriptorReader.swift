@@ -1,10 +1,11 @@
 import Foundation
+import HangarTransport
 
 /// Blocking descriptor reads done on a thread of their own, so no Swift concurrency thread waits.
 enum DescriptorReader {
     /// Everything up to end of file (at most `limit` bytes kept), then closes `fd`.
     static func readAll(_ fd: Int32, limit: Int) async -> [UInt8] {
-        await onOwnThread {
+        await OwnThread.run {
             var out: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -19,7 +20,7 @@ enum DescriptorReader {
 
     /// Reads until `complete` holds, end of file, or `timeout` passes; nil on timeout.
     static func read(_ fd: Int32, timeout: Duration, until complete: @escaping @Sendable ([UInt8]) -> Bool) async -> [UInt8]? {
-        await onOwnThread {
+        await OwnThread.run {
             let clock = ContinuousClock(), deadline = clock.now + timeout
             var out: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 1024)
             while !complete(out) {
@@ -39,12 +40,4 @@ enum DescriptorReader {
         }
     }
 
-    /// Runs `body` on a new thread and returns its result.
-    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: body()) }
-            thread.stackSize = 256 << 10
-            thread.start()
-        }
-    }
 }

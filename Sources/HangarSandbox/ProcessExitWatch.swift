@@ -1,11 +1,12 @@
 import CHangarSystem
 import Foundation
+import HangarTransport
 
 /// Waits for processes that are not our children to exit, through pidfds (no polling).
 public enum ProcessExitWatch {
     /// Returns the pids still running after `timeout` (empty: all of them exited).
     public static func waitForExit(of pids: [pid_t], timeout: Duration) async -> [pid_t] {
-        await DescriptorReader.onOwnThread {
+        await OwnThread.run {
             var watched: [(pid_t, Int32)] = []
             for pid in pids {
                 let fd = hangar_pidfd_open(pid)

@@ -97,7 +97,7 @@ public enum Sandbox {
             if command.usesBlock, let pid = sandboxPID, case .allowDomains(let domains) = spec.network {
                 let egress = EgressProxy(allowlist: try DomainAllowlist(domains), workloadID: spec.workloadID, logger: logger)
                 resources.proxy = egress
-                let listener = await DescriptorReader.onOwnThread {
+                let listener = await OwnThread.run {
                     hangar_listen_in_netns("/proc/\(pid)/ns/net", Int32(SandboxCommand.proxyPort), 64)
                 }
                 guard listener >= 0 else {

@@ -127,7 +127,7 @@ public struct SandboxProbe: Sendable, Hashable {
 
     static func userNamespaceCheck() -> Check {
         func value(_ path: String) -> Int? {
-            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            ProcFile.read(path).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
         if let max = value("/proc/sys/user/max_user_namespaces"), max == 0 {
             return .no("user namespaces are off (user.max_user_namespaces = 0)")
@@ -144,7 +144,7 @@ public struct SandboxProbe: Sendable, Hashable {
     static func seccompCheck() -> Check {
         let status = ProcFile.read("/proc/self/status") ?? ""
         guard status.contains("\nSeccomp:") else { return .no("the kernel has no seccomp (CONFIG_SECCOMP)") }
-        if let actions = try? String(contentsOfFile: "/proc/sys/kernel/seccomp/actions_avail", encoding: .utf8),
+        if let actions = ProcFile.read("/proc/sys/kernel/seccomp/actions_avail"),
            !actions.contains("errno") {
             return .no("the kernel's seccomp lacks the errno action")
         }

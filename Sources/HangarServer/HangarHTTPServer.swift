@@ -1,16 +1,10 @@
-import Foundation
 import HangarCore
 import HangarGateway
 import HangarPolicy
 import HTTPTypes
 import Hummingbird
-import HummingbirdCore
 import Logging
 import NIOCore
-import NIOHTTP1
-import NIOPosix
-import ServiceLifecycle
-import Synchronization
 
 /// The daemon's HTTP face: `/mcp` (both eras), the admin API under `/api/v1`, the OAuth
 /// protected resource metadata, `/healthz`, `/metrics`. Every route but health and metadata
@@ -167,74 +161,5 @@ extension HangarHTTPServer {
             }
         }
         return out
-    }
-}
-
-/// Hummingbird's `Application` without its per-request logger. `Application.run()` gives
-/// every request a logger copy with a fresh request-id entry and binds it as a task-local:
-/// about 4% of a call's CPU with 16 HTTP clients (9,700 -> 10,100 calls/s to the fast
-/// upstream), for an id Hangar never logs. Otherwise the same: the router answers, errors
-/// become 500, and each response carries Date and Server headers.
-struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Responder.Context == HangarRequestContext {
-    let responder: Responder
-    let configuration: ApplicationConfiguration
-    let logger: Logger
-    let running: @Sendable (any Channel) async -> Void
-
-    @Sendable func onServerRunning(_ channel: any Channel) async { await running(channel) }
-
-    func run() async throws {
-        let (responder, logger, serverName) = (self.responder, self.logger, configuration.serverName)
-        let date = HTTPDate()
-        let c = configuration
-        let serverConfiguration = ServerConfiguration(address: c.address, serverName: c.serverName, backlog: c.backlog,
-                                                      reuseAddress: c.reuseAddress, availableConnectionsDelegate: c.availableConnectionsDelegate)
-        let server = try self.server.buildServer(configuration: serverConfiguration, eventLoopGroup: eventLoopGroup, logger: logger,
-                                                 responder: { request, writer, channel in
-            var response: Response
-            do {
-                response = try await responder.respond(to: request, context: HangarRequestContext(source: .init(channel: channel, logger: logger)))
-            } catch let error as HTTPParserError {
-                throw error
-            } catch {
-                logger.debug("unhandled error answering a request", metadata: ["error": "\(error)"])
-                response = Response(status: .internalServerError)
-            }
-            response.headers[.date] = date.now
-            if let serverName { response.headers[.server] = serverName }
-            try await writer.write(response: response.head, body: response.body)
-        }, onServerRunning: { await self.onServerRunning($0) })
-        try await ServiceGroup(configuration: .init(services: [server], logger: logger)).run()
-    }
-}
-
-/// The HTTP Date header of the current second, formatted once per second that has a request
-/// (no timer: an idle daemon is not woken for it).
-final class HTTPDate: Sendable {
-    private let cached = Mutex<(second: Int, text: String)>((-1, ""))
-
-    var now: String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        let second = spec.tv_sec
-        return cached.withLock { c in
-            if c.second != second {
-                var time = second
-                var parts = tm()
-                gmtime_r(&time, &parts)
-                c = (second, Self.format(parts))
-            }
-            return c.text
-        }
-    }
-
-    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-    /// RFC 9110 IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
-    static func format(_ t: tm) -> String {
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(days[Int(t.tm_wday)]), \(two(t.tm_mday)) \(months[Int(t.tm_mon)]) \(t.tm_year + 1900) "
-            + "\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)) GMT"
     }
 }

@@ -37,9 +37,9 @@ public final class StdioDownstream: Sendable {
     public func run(readFD: Int32 = 0, writeFD: Int32 = 1) async throws {
         let limits = gateway.config.limits
         let replies = ChannelSlot()
-        let script = !PollableDescriptor.isPollable(readFD)
-        let (input, _) = try PollableDescriptor.make(readFD, .input)
+        let (input, inputPump) = try PollableDescriptor.make(readFD, .input)
         let (output, outputPump) = try PollableDescriptor.make(writeFD, .output)
+        let script = inputPump != nil  // input from a file, not from a client's pipe
         let finishScript: @Sendable () -> Void = { [inFlight] in
             Task {
                 await inFlight.drained()
@@ -63,7 +63,7 @@ public final class StdioDownstream: Sendable {
         await channel.closed
         inFlight.cancelAll()
         await inFlight.drained()
-        await outputPump?.finished()  // the answers reach a file before the process exits
+        await outputPump?.value  // the answers reach a file before the process exits
     }
 
     private func receive(_ event: LineChannel.Event, limits: JSONLimits, channel: LineChannel) {

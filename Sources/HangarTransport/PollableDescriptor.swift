@@ -1,6 +1,5 @@
 import CHangarSystem
 import Foundation
-import Synchronization
 
 /// Event loops wait on descriptors with epoll, which refuses regular files and devices such
 /// as /dev/null (`hangar stdio < requests.jsonl`, `> /dev/null`). Such a descriptor is put
@@ -14,55 +13,27 @@ public enum PollableDescriptor {
     }
 
     /// Whether epoll accepts `fd`.
-    public static func isPollable(_ fd: Int32) -> Bool {
+    static func isPollable(_ fd: Int32) -> Bool {
         hangar_is_pollable(fd) != 0  // cannot tell: let the event loop try
     }
 
     /// `fd` itself when epoll accepts it; otherwise our end of a pipe whose other end a thread
-    /// copies to or from `fd` until end of input (the thread then closes both of its descriptors),
-    /// with the ``Pump`` to wait for: output is only all written once the pump has finished.
-    public static func make(_ fd: Int32, _ direction: Direction) throws -> (fd: Int32, pump: Pump?) {
+    /// copies to or from `fd` until end of input, then closes both of its descriptors. The
+    /// pump's task ends with that thread: output is all written only once it has.
+    public static func make(_ fd: Int32, _ direction: Direction) throws -> (fd: Int32, pump: Task<Void, Never>?) {
         if isPollable(fd) { return (fd, nil) }
         var ends: [Int32] = [0, 0]
         guard hangar_pipe(&ends) == 0 else {
             throw DescriptorError(description: "cannot make a pipe for descriptor \(fd): \(String(cString: strerror(errno)))")
         }
         let (from, to, ours) = direction == .input ? (fd, ends[1], ends[0]) : (ends[0], fd, ends[1])
-        let pump = Pump()
-        let thread = Thread {
-            copy(from: from, to: to)
-            close(direction == .input ? to : from)
-            pump.finish()
+        let pump = Task {
+            await OwnThread.run(stackSize: 512 << 10) {
+                copy(from: from, to: to)
+                close(direction == .input ? to : from)
+            }
         }
-        thread.name = "hangar-fd-\(fd)"
-        thread.start()
         return (ours, pump)
-    }
-
-    /// The thread copying between a descriptor and its pipe.
-    public final class Pump: Sendable {
-        private let state = Mutex<(finished: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-        fileprivate func finish() {
-            let waiters = state.withLock { s in
-                s.finished = true
-                defer { s.waiters = [] }
-                return s.waiters
-            }
-            for waiter in waiters { waiter.resume() }
-        }
-
-        /// Returns once the thread has copied everything and closed its descriptors.
-        public func finished() async {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let done = state.withLock { s -> Bool in
-                    if s.finished { return true }
-                    s.waiters.append(continuation)
-                    return false
-                }
-                if done { continuation.resume() }
-            }
-        }
     }
 
     private static func copy(from: Int32, to: Int32) {

@@ -14,13 +14,14 @@ let command = CommandLine.arguments.dropFirst().first
 // machine: HTTP to the fast upstream, sequential 4,484 -> 4,665/s, 16 clients 8,600 ->
 // 9,600/s). Both commands take HANGAR_EVENT_LOOPS=N.
 let environment = ProcessInfo.processInfo.environment
-let defaultLoops = command == "stdio" ? 1 : max(1, System.coreCount / 2)
-if let loops = environment["HANGAR_EVENT_LOOPS"].flatMap({ Int($0) }) ?? (command == "serve" || command == "stdio" ? defaultLoops : nil),
-   loops > 0 {
-    NIOSingletons.groupLoopCountSuggestion = loops
-}
-if command == "serve" || command == "stdio", environment["HANGAR_NIO_EXECUTOR"] != "0" {
-    NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+let askedLoops = environment["HANGAR_EVENT_LOOPS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+if command == "serve" || command == "stdio" {
+    NIOSingletons.groupLoopCountSuggestion = askedLoops ?? (command == "stdio" ? 1 : max(1, System.coreCount / 2))
+    if environment["HANGAR_NIO_EXECUTOR"] != "0" {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+} else if let askedLoops {
+    NIOSingletons.groupLoopCountSuggestion = askedLoops
 }
 await Hangar.start()
 
