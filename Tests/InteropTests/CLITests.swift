@@ -27,8 +27,11 @@ extension Interop {
             process.executableURL = URL(fileURLWithPath: TestEnvironment.hangar)
             process.arguments = arguments
             process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
-            FileManager.default.createFile(atPath: output, contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            // open(2), not FileManager.createFile: that writes a new file and renames it over
+            // the path, which replaced the machine's /dev/null with a regular file.
+            let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw DaemonError(message: "cannot open \(output): errno \(errno)") }
+            process.standardOutput = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             process.standardError = FileHandle.nullDevice
             return try await withCheckedThrowingContinuation { continuation in
                 process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
@@ -59,6 +62,8 @@ extension Interop {
 
             let quiet = try await Self.runOnFiles(["stdio", "--config", path], input: dir + "/calls.jsonl", output: "/dev/null")
             #expect(quiet == 0)
+            var info = stat()
+            #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR, "/dev/null is no longer a device")
 
             // A megabyte of answers is all in the file when hangar exits.
             let many = (0..<500).map { id -> String in
