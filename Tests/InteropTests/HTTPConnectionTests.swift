@@ -1,0 +1,230 @@
+import Foundation
+import HangarCore
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Interop {
+    /// What one HTTP/1.1 connection to `serve` does with pipelined requests, bodies of every
+    /// framing, a half-close and a client that goes away: the answers keep their order and
+    /// nothing is lost or left running.
+    @Suite(.serialized)
+    struct HTTPConnectionTests {
+        static func post(_ method: String, _ params: JSONObject, id: Int64, extraHeaders: String = "") -> [UInt8] {
+            let (body, headers) = Daemon.modernRequest(id: id, method, params)
+            var head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            head += extraHeaders
+            head += "Content-Length: \(body.count)\r\n\r\n"
+            return Array(head.utf8) + body
+        }
+
+        static func echo(_ text: String, id: Int64) -> [UInt8] {
+            post(MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": .string(text)]], id: id)
+        }
+
+        static func text(of answer: JSONValue) -> String? {
+            answer["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue
+        }
+
+        @Test("pipelined requests on one connection are answered in the order they were sent")
+        func pipelinedInOrder() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            defer { Task { await daemon.stop() } }
+            let connection = try RawConnection(url: daemon.url)
+            defer { connection.close() }
+            // The first is slow: an answer out of order would put the echoes first.
+            let sleep = Self.post(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 300]], id: 1)
+            try connection.send(sleep + Self.echo("two", id: 2) + Self.echo("three", id: 3))
+            var ids: [Int64] = []
+            for _ in 0..<3 {
+                let answer = try connection.readResponse()
+                #expect(answer.status == 200)
+                ids.append(answer.json["id"]?.intValue ?? -1)
+            }
+            #expect(ids == [1, 2, 3])
+        }
+
+        @Test("chunked and large bodies are answered, and the connection keeps serving after them")
+        func chunkedAndLargeBodies() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()],
+                                                policy: ["maxArgumentBytes": .int(4 << 20), "maxResultBytes": .int(4 << 20)])
+            defer { Task { await daemon.stop() } }
+            let connection = try RawConnection(url: daemon.url)
+            defer { connection.close() }
+
+            // A chunked body, in two chunks.
+            let (body, headers) = Daemon.modernRequest(id: 1, MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": "chunked"]])
+            var head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nTransfer-Encoding: chunked\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            let half = body.count / 2
+            let chunked = Array((head + "\r\n" + String(half, radix: 16) + "\r\n").utf8) + body[..<half]
+                + Array(("\r\n" + String(body.count - half, radix: 16) + "\r\n").utf8) + body[half...] + Array("\r\n0\r\n\r\n".utf8)
+            // A body of 1.5 MB (over what is collected before routing), then a small one, in one write.
+            let large = String(repeating: "x", count: 1_500_000)
+            try connection.send(chunked + Self.echo(large, id: 2) + Self.echo("small", id: 3))
+
+            let first = try connection.readResponse()
+            #expect(first.status == 200)
+            #expect(Self.text(of: first.json) == "chunked", "\(first.json)")
+            let second = try connection.readResponse()
+            #expect(second.status == 200)
+            #expect(Self.text(of: second.json)?.count == large.count)
+            let third = try connection.readResponse()
+            #expect(Self.text(of: third.json) == "small", "\(third.json)")
+        }
+
+        @Test("a client that half-closes after its request still gets the whole answer")
+        func halfClose() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            defer { Task { await daemon.stop() } }
+            let connection = try RawConnection(url: daemon.url)
+            defer { connection.close() }
+            let sleep = Self.post(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 200]], id: 7)
+            try connection.send(sleep)
+            connection.shutdownWrite()
+            let answer = try connection.readResponse()
+            #expect(answer.status == 200)
+            #expect(answer.json["id"]?.intValue == 7)
+            #expect(answer.json["result"] != nil, "\(answer.json)")
+        }
+
+        @Test("Connection: close is honoured: the answer says so and the connection ends")
+        func connectionClose() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            defer { Task { await daemon.stop() } }
+            let connection = try RawConnection(url: daemon.url)
+            defer { connection.close() }
+            let request = Self.post(MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": "bye"]], id: 1, extraHeaders: "Connection: close\r\n")
+            try connection.send(request + Self.echo("ignored", id: 2))
+            let answer = try connection.readResponse()
+            #expect(Self.text(of: answer.json) == "bye")
+            #expect(answer.headers["connection"]?.lowercased() == "close")
+            #expect(try connection.readToEnd().isEmpty, "a request after Connection: close was answered")
+        }
+
+        @Test("a client that goes away mid-call has the upstream's work cancelled")
+        func disconnectCancels() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()], extraArguments: ["--log-level", "debug"])
+            defer { Task { await daemon.stop() } }
+            let connection = try RawConnection(url: daemon.url)
+            // With a progress token the answer is a stream: its first event shows the upstream is at work.
+            let call = Self.post(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 30000],
+                                                       "_meta": ["progressToken": 1, MetaKey.clientCapabilities: [:]]], id: 9)
+            try connection.send(call)
+            let head = try connection.readHead()
+            #expect(head.status == 200)
+            #expect(head.headers["content-type"]?.hasPrefix("text/event-stream") == true, "\(head.headers)")
+            _ = try connection.readUntil(Array("progress".utf8))
+            connection.close()
+            let seen = await daemon.process.waitForLine(timeout: .seconds(10)) { $0.contains("stderr: cancelled") }
+            #expect(seen != nil, "the upstream never saw the cancellation")
+            // And the daemon serves the next client.
+            let (status, next) = try await daemon.modern(MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": "next"]])
+            #expect(status == 200)
+            #expect(Self.text(of: next) == "next")
+        }
+    }
+}
+
+/// One blocking TCP connection to the daemon, for what an HTTP client library hides:
+/// pipelining, chunked bodies, half-closes. Reads time out after 30 s.
+final class RawConnection {
+    struct Head {
+        var status: Int
+        var headers: [String: String]
+    }
+
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var closed = false
+
+    init(url: String) throws {
+        guard let port = URL(string: url)?.port else { throw DaemonError(message: "no port in \(url)") }
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { Glibc.close(fd); throw DaemonError(message: "connect failed: errno \(errno)") }
+    }
+
+    deinit { close() }
+
+    func close() {
+        if !closed { closed = true; Glibc.close(fd) }
+    }
+
+    func shutdownWrite() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw DaemonError(message: "write failed: errno \(errno)") }
+            sent += n
+        }
+    }
+
+    /// Reads more bytes; false at the end of the stream.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { throw DaemonError(message: "read failed (errno \(errno)): no answer in time") }
+        buffer += chunk[..<n]
+        return n > 0
+    }
+
+    /// Everything up to and including `marker`.
+    func readUntil(_ marker: [UInt8]) throws -> [UInt8] {
+        while true {
+            if let range = buffer.firstRange(of: marker) {
+                let taken = Array(buffer[..<range.upperBound])
+                buffer.removeSubrange(..<range.upperBound)
+                return taken
+            }
+            guard try fill() else { throw DaemonError(message: "the connection ended before \(String(decoding: marker, as: UTF8.self))") }
+        }
+    }
+
+    func readHead() throws -> Head {
+        let text = String(decoding: try readUntil(Array("\r\n\r\n".utf8)), as: UTF8.self)
+        let lines = text.components(separatedBy: "\r\n")
+        let status = Int(lines[0].split(separator: " ").dropFirst().first ?? "") ?? 0
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Head(status: status, headers: headers)
+    }
+
+    /// One response with a Content-Length body, parsed as JSON.
+    func readResponse() throws -> (status: Int, headers: [String: String], json: JSONValue) {
+        let head = try readHead()
+        guard let length = head.headers["content-length"].flatMap({ Int($0) }) else {
+            throw DaemonError(message: "no Content-Length in \(head.headers)")
+        }
+        while buffer.count < length {
+            guard try fill() else { throw DaemonError(message: "the connection ended inside a body") }
+        }
+        let body = Array(buffer[..<length])
+        buffer.removeSubrange(..<length)
+        return (head.status, head.headers, try JSONParser.parse(body, limits: .upstream))
+    }
+
+    /// What remains until the server closes the connection.
+    func readToEnd() throws -> [UInt8] {
+        while try fill() {}
+        defer { buffer = [] }
+        return buffer
+    }
+}
