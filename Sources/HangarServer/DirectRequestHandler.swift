@@ -47,6 +47,8 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// a broken next request): Hummingbird's side answers it with 400 and closes, so it
     /// hears of it after the answer.
     private var heldError: (any Error)?
+    /// The server is shutting down: close once the request in hand is answered.
+    private var quiescing = false
     private var task: Task<Void, Never>?
     private var context: ChannelHandlerContext?
 
@@ -150,7 +152,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         task = nil
         guard case .answering = state, let context else { return }
         state = .idle
-        if close {
+        if close || quiescing {
             context.close(promise: nil)
             return
         }
@@ -198,6 +200,17 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // On graceful shutdown a request in hand is answered first (Hummingbird's side would
+        // close the connection at once: it has seen no request).
+        if event is ChannelShouldQuiesceEvent {
+            switch state {
+            case .answering, .collecting:
+                quiescing = true
+                return
+            case .idle, .passing:
+                break
+            }
+        }
         // A client that half-closes after its request still gets the answer: Hummingbird's
         // side would close the output at once, so it hears of the end after the answer.
         if case .answering = state, let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {

@@ -125,6 +125,23 @@ extension Interop {
             #expect(status == 200)
             #expect(Self.text(of: next) == "next")
         }
+
+        @Test("on SIGTERM a call in flight is answered before its connection closes, and the daemon exits 0")
+        func gracefulShutdown() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            defer { Task { await daemon.stop() } }
+            let connection = try RawConnection(url: daemon.url)
+            defer { connection.close() }
+            let call = Self.post(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 1000],
+                                                       "_meta": ["progressToken": 1, MetaKey.clientCapabilities: [:]]], id: 11)
+            try connection.send(call)
+            #expect(try connection.readHead().status == 200)
+            _ = try connection.readUntil(Array("progress".utf8))  // the upstream is at work
+            kill(daemon.process.child.pid, SIGTERM)
+            let rest = String(decoding: try connection.readToEnd(), as: UTF8.self)
+            #expect(rest.contains("slept 1000 ms"), "the call in flight was not answered: \(rest.suffix(300))")
+            #expect(await daemon.process.waitForExit(timeout: .seconds(20)) == 0)
+        }
     }
 }
 
