@@ -3,7 +3,6 @@ import Hummingbird
 import HummingbirdCore
 import NIOCore
 import NIOHTTPTypes
-import Synchronization
 
 /// Answers the requests whose body fits in memory on the connection's own handler, through
 /// the same router, instead of through Hummingbird's async channel. That channel hands each
@@ -119,13 +118,15 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let answer = self.answer
         let request = Request(head: head, body: RequestBody(buffer: body))
+        // A closure typed apart: written inline, Swift 6.3's region checker rejects it.
         let work: @Sendable () async -> Void = {
             await Self.answer(request, on: channel, with: answer, asksClose: asksClose, through: handler)
         }
         task = Task(operation: work)
     }
 
-    /// Runs the router and writes its response through the handler.
+    /// Runs the router and writes its response through the handler. Every body ends with
+    /// `finish` (Hummingbird's contract, kept by Hangar's streamed bodies).
     private static func answer(_ request: Request, on channel: any Channel, with answer: Answer, asksClose: Bool,
                                through handler: NIOLoopBound<DirectRequestHandler>) async {
         var response: Response
@@ -140,7 +141,6 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         writer.send(.head(response.head), flush: false)
         do {
             try await response.body.write(writer)
-            writer.endIfNeeded()
             writer.onLoop { $0.responded(close: closes) }
         } catch {
             writer.onLoop { $0.responded(close: true) }
@@ -182,13 +182,16 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     /// Writes one response part from the handler's place in the pipeline.
-    fileprivate func write(_ part: HTTPResponsePart, flush: Bool) -> EventLoopFuture<Void>? {
-        guard let context else { return nil }
-        guard flush else {
-            context.write(wrapOutboundOut(part), promise: nil)
-            return nil
+    fileprivate func write(_ part: HTTPResponsePart, flush: Bool, promise: EventLoopPromise<Void>?) {
+        guard let context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
         }
-        return context.writeAndFlush(wrapOutboundOut(part))
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(part), promise: promise)
+        } else {
+            context.write(wrapOutboundOut(part), promise: promise)
+        }
     }
 
     func read(context: ChannelHandlerContext) {
@@ -242,15 +245,9 @@ private struct UnexpectedHead: Error {}
 /// streamed body (no Content-Length: SSE) is flushed at each write, and each write waits
 /// until the socket took it: that is its back-pressure, and how a stream learns that its
 /// client has gone.
-private final class ResponseWriter: ResponseBodyWriter, Sendable {
+private struct ResponseWriter: ResponseBodyWriter, Sendable {
     let handler: NIOLoopBound<DirectRequestHandler>
     let streams: Bool
-    private let ended = Atomic(false)
-
-    init(handler: NIOLoopBound<DirectRequestHandler>, streams: Bool) {
-        self.handler = handler
-        self.streams = streams
-    }
 
     func onLoop(_ body: @escaping @Sendable (DirectRequestHandler) -> Void) {
         if handler.eventLoop.inEventLoop {
@@ -260,28 +257,18 @@ private final class ResponseWriter: ResponseBodyWriter, Sendable {
         }
     }
 
-    @discardableResult
-    func send(_ part: HTTPResponsePart, flush: Bool) -> EventLoopFuture<Void> {
-        if handler.eventLoop.inEventLoop {
-            return handler.value.write(part, flush: flush) ?? handler.eventLoop.makeSucceededVoidFuture()
-        }
-        return handler.eventLoop.flatSubmit { [handler] in
-            handler.value.write(part, flush: flush) ?? handler.eventLoop.makeSucceededVoidFuture()
-        }
+    func send(_ part: HTTPResponsePart, flush: Bool, promise: EventLoopPromise<Void>? = nil) {
+        onLoop { $0.write(part, flush: flush, promise: promise) }
     }
 
     func write(_ buffer: ByteBuffer) async throws {
-        let written = send(.body(buffer), flush: streams)
-        if streams { try await written.get() }
+        guard streams else { return send(.body(buffer), flush: false) }
+        let written = handler.eventLoop.makePromise(of: Void.self)
+        send(.body(buffer), flush: true, promise: written)
+        try await written.futureResult.get()
     }
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {
-        ended.store(true, ordering: .relaxed)
         send(.end(trailingHeaders), flush: true)
-    }
-
-    /// Ends a response whose body returned without finishing it.
-    func endIfNeeded() {
-        if !ended.load(ordering: .relaxed) { send(.end(nil), flush: true) }
     }
 }

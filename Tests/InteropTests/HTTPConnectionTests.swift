@@ -11,13 +11,28 @@ extension Interop {
     /// nothing is lost or left running.
     @Suite(.serialized)
     struct HTTPConnectionTests {
-        static func post(_ method: String, _ params: JSONObject, id: Int64, extraHeaders: String = "") -> [UInt8] {
-            let (body, headers) = Daemon.modernRequest(id: id, method, params)
+        /// The daemon with the fast upstream, and one connection to it.
+        static func connected(policy: JSONValue? = nil, extraArguments: [String] = []) async throws -> (Daemon, RawConnection) {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()], policy: policy, extraArguments: extraArguments)
+            do {
+                return (daemon, try RawConnection(url: daemon.url))
+            } catch {
+                await daemon.stop()
+                throw error
+            }
+        }
+
+        /// A POST of a modern request's head, its headers and `extraHeaders` ending in CRLF;
+        /// the caller adds the framing and the body.
+        static func head(_ headers: [(String, String)], extraHeaders: String) -> String {
             var head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
             for (name, value) in headers { head += "\(name): \(value)\r\n" }
-            head += extraHeaders
-            head += "Content-Length: \(body.count)\r\n\r\n"
-            return Array(head.utf8) + body
+            return head + extraHeaders
+        }
+
+        static func post(_ method: String, _ params: JSONObject, id: Int64, extraHeaders: String = "") -> [UInt8] {
+            let (body, headers) = Daemon.modernRequest(id: id, method, params)
+            return Array((head(headers, extraHeaders: extraHeaders) + "Content-Length: \(body.count)\r\n\r\n").utf8) + body
         }
 
         static func echo(_ text: String, id: Int64) -> [UInt8] {
@@ -30,10 +45,8 @@ extension Interop {
 
         @Test("pipelined requests on one connection are answered in the order they were sent")
         func pipelinedInOrder() async throws {
-            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            let (daemon, connection) = try await Self.connected()
             defer { Task { await daemon.stop() } }
-            let connection = try RawConnection(url: daemon.url)
-            defer { connection.close() }
             // The first is slow: an answer out of order would put the echoes first.
             let sleep = Self.post(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 300]], id: 1)
             try connection.send(sleep + Self.echo("two", id: 2) + Self.echo("three", id: 3))
@@ -48,16 +61,12 @@ extension Interop {
 
         @Test("chunked and large bodies are answered, and the connection keeps serving after them")
         func chunkedAndLargeBodies() async throws {
-            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()],
-                                                policy: ["maxArgumentBytes": .int(4 << 20), "maxResultBytes": .int(4 << 20)])
+            let (daemon, connection) = try await Self.connected(policy: ["maxArgumentBytes": .int(4 << 20), "maxResultBytes": .int(4 << 20)])
             defer { Task { await daemon.stop() } }
-            let connection = try RawConnection(url: daemon.url)
-            defer { connection.close() }
 
             // A chunked body, in two chunks.
             let (body, headers) = Daemon.modernRequest(id: 1, MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": "chunked"]])
-            var head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nTransfer-Encoding: chunked\r\n"
-            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            let head = Self.head(headers, extraHeaders: "Transfer-Encoding: chunked\r\n")
             let half = body.count / 2
             let chunked = Array((head + "\r\n" + String(half, radix: 16) + "\r\n").utf8) + body[..<half]
                 + Array(("\r\n" + String(body.count - half, radix: 16) + "\r\n").utf8) + body[half...] + Array("\r\n0\r\n\r\n".utf8)
@@ -77,10 +86,8 @@ extension Interop {
 
         @Test("a client that half-closes after its request still gets the whole answer")
         func halfClose() async throws {
-            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            let (daemon, connection) = try await Self.connected()
             defer { Task { await daemon.stop() } }
-            let connection = try RawConnection(url: daemon.url)
-            defer { connection.close() }
             let sleep = Self.post(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 200]], id: 7)
             try connection.send(sleep)
             connection.shutdownWrite()
@@ -92,10 +99,8 @@ extension Interop {
 
         @Test("Connection: close is honoured: the answer says so and the connection ends")
         func connectionClose() async throws {
-            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            let (daemon, connection) = try await Self.connected()
             defer { Task { await daemon.stop() } }
-            let connection = try RawConnection(url: daemon.url)
-            defer { connection.close() }
             let request = Self.post(MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": "bye"]], id: 1, extraHeaders: "Connection: close\r\n")
             try connection.send(request + Self.echo("ignored", id: 2))
             let answer = try connection.readResponse()
@@ -106,9 +111,8 @@ extension Interop {
 
         @Test("a client that goes away mid-call has the upstream's work cancelled")
         func disconnectCancels() async throws {
-            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()], extraArguments: ["--log-level", "debug"])
+            let (daemon, connection) = try await Self.connected(extraArguments: ["--log-level", "debug"])
             defer { Task { await daemon.stop() } }
-            let connection = try RawConnection(url: daemon.url)
             // With a progress token the answer is a stream: its first event shows the upstream is at work.
             let call = Self.post(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 30000],
                                                        "_meta": ["progressToken": 1, MetaKey.clientCapabilities: [:]]], id: 9)
@@ -128,10 +132,8 @@ extension Interop {
 
         @Test("on SIGTERM a call in flight is answered before its connection closes, and the daemon exits 0")
         func gracefulShutdown() async throws {
-            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            let (daemon, connection) = try await Self.connected()
             defer { Task { await daemon.stop() } }
-            let connection = try RawConnection(url: daemon.url)
-            defer { connection.close() }
             let call = Self.post(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 1000],
                                                        "_meta": ["progressToken": 1, MetaKey.clientCapabilities: [:]]], id: 11)
             try connection.send(call)
