@@ -42,14 +42,33 @@ struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Re
             return response
         }
         // Requests that fit in memory are answered by DirectRequestHandler; the rest (chunked
-        // or large bodies) reach the responder below through Hummingbird's async channel.
-        let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [DirectRequestHandler(answer: answer)]))
+        // or large bodies) reach the responder below through NIO's decoder and Hummingbird's
+        // async channel.
+        let http = HTTPServerBuilder { responder in DirectFirst(inner: HTTP1Channel(responder: responder), answer: answer) }
         let server = try http.buildServer(configuration: serverConfiguration, eventLoopGroup: eventLoopGroup, logger: logger,
                                           responder: { request, writer, channel in
             let response = try await answer(request, channel)
             try await writer.write(response: response.head, body: response.body)
         }, onServerRunning: { await self.onServerRunning($0) })
         try await ServiceGroup(configuration: .init(services: [server], logger: logger)).run()
+    }
+}
+
+/// Hummingbird's HTTP/1 connection with ``DirectRequestHandler`` first in its pipeline, ahead
+/// of NIO's decoder, so that the requests it answers never reach the decoder.
+struct DirectFirst: ServerChildChannel {
+    let inner: HTTP1Channel
+    let answer: DirectRequestHandler.Answer
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            try channel.pipeline.syncOperations.addHandler(DirectRequestHandler(answer: answer), position: .first)
+            return value
+        }
+    }
+
+    func handle(value: HTTP1Channel.Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
     }
 }
 

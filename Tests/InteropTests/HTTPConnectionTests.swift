@@ -130,6 +130,80 @@ extension Interop {
             #expect(Self.text(of: next) == "next")
         }
 
+        /// An echo request: its request line, the header `lines` ("#LEN" stands for the body's
+        /// length) and the blank line, then its body.
+        static func echo(_ text: String, lines: String, target: String = "/mcp", version: String = "1.1") -> [UInt8] {
+            let (body, _) = Daemon.modernRequest(id: 1, MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": .string(text)]])
+            let head = "POST \(target) HTTP/\(version)\r\n\(lines.replacingOccurrences(of: "#LEN", with: String(body.count)))\r\n"
+            return Array(head.utf8) + body
+        }
+
+        static let echoHeaders = "Host: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+            + "MCP-Protocol-Version: \(ProtocolVersion.modern)\r\nMcp-Method: tools/call\r\nMcp-Name: fast__echo\r\n"
+
+        /// `echoHeaders` with every name in capitals and spaces around every value.
+        static var shoutedHeaders: String {
+            echoHeaders.split(separator: "\r\n").map { line in
+                let colon = line.firstIndex(of: ":")!
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                return "\(line[..<colon].uppercased()):   \(value) \t"
+            }.joined(separator: "\r\n") + "\r\n"
+        }
+
+        @Test("requests in every valid form are answered, whichever parser reads them, and the connection keeps serving")
+        func validForms() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            defer { Task { await daemon.stop() } }
+            let port = URL(string: daemon.url)!.port!
+            let forms: [(name: String, target: String, lines: String)] = [
+                ("absolute-form target", "http://127.0.0.1:\(port)/mcp", "\(Self.echoHeaders)Content-Length: #LEN\r\n"),
+                ("non-ASCII header value", "/mcp", "\(Self.echoHeaders)X-Note: café\r\nContent-Length: #LEN\r\n"),
+                ("names in capitals, values padded", "/mcp", "\(Self.shoutedHeaders)CONTENT-LENGTH: \t #LEN  \r\n"),
+            ]
+            for form in forms {
+                let connection = try RawConnection(url: daemon.url)
+                try connection.send(Self.echo(form.name, lines: form.lines, target: form.target) + Self.echo("and then", id: 2))
+                let first = try connection.readResponse()
+                #expect(first.status == 200 && Self.text(of: first.json) == form.name, "\(form.name): \(first.status) \(first.json)")
+                let second = try connection.readResponse()
+                #expect(Self.text(of: second.json) == "and then", "\(form.name): \(second.json)")
+            }
+
+            // HTTP/1.0: answered, then closed (no keep-alive asked for).
+            let old = try RawConnection(url: daemon.url)
+            try old.send(Self.echo("1.0", lines: "\(Self.echoHeaders)Content-Length: #LEN\r\n", version: "1.0"))
+            let answer = try old.readResponse()
+            #expect(Self.text(of: answer.json) == "1.0", "\(answer.json)")
+
+            // A head and body that arrive a byte at a time.
+            let slow = try RawConnection(url: daemon.url)
+            slow.noDelay()
+            for byte in Self.echo("slowly", id: 3) { try slow.send([byte]) }
+            #expect(Self.text(of: try slow.readResponse().json) == "slowly")
+        }
+
+        @Test("a malformed request gets 400 and its connection closes, and the daemon serves the next one")
+        func malformedHeads() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
+            defer { Task { await daemon.stop() } }
+            let forms: [(name: String, lines: String)] = [
+                ("two lengths", "\(Self.echoHeaders)Content-Length: #LEN\r\nContent-Length: 1#LEN\r\n"),
+                ("no colon", "\(Self.echoHeaders)Broken header line\r\nContent-Length: #LEN\r\n"),
+                ("a length that is not a number", "\(Self.echoHeaders)Content-Length: 12abc\r\n"),
+                ("a folded line (obs-fold, RFC 9112 5.2)", "\(Self.echoHeaders)X-Note: one\r\n two\r\nContent-Length: #LEN\r\n"),
+                ("a bare LF in a value", "\(Self.echoHeaders)X-Note: a\nb\r\nContent-Length: #LEN\r\n"),
+            ]
+            for form in forms {
+                let connection = try RawConnection(url: daemon.url)
+                try connection.send(Self.echo(form.name, lines: form.lines))
+                let answer = try connection.readHead()
+                #expect(answer.status == 400, "\(form.name): \(answer.status)")
+                _ = try connection.readToEnd()  // and the connection closes
+            }
+            let (status, next) = try await daemon.modern(MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": "next"]])
+            #expect(status == 200 && Self.text(of: next) == "next")
+        }
+
         @Test("on SIGTERM a call in flight is answered before its connection closes, and the daemon exits 0")
         func gracefulShutdown() async throws {
             let (daemon, connection) = try await Self.connected()
@@ -178,6 +252,12 @@ final class RawConnection {
 
     func close() {
         if !closed { closed = true; Glibc.close(fd) }
+    }
+
+    /// Each write its own segment (no Nagle delay).
+    func noDelay() {
+        var on: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
     }
 
     func shutdownWrite() {

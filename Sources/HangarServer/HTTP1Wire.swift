@@ -1,0 +1,234 @@
+import HTTPTypes
+import NIOCore
+
+/// HTTP/1.1 on the wire for the requests ``DirectRequestHandler`` answers itself: a request
+/// head read straight from the socket's bytes into `HTTPRequest`, and a response head written
+/// straight to bytes. NIO's decoder builds `HTTPHeaders` through llhttp's callbacks, and
+/// `HTTP1ToHTTPServerCodec` then converts them to `HTTPFields` and runs every request target
+/// through Foundation's `URLComponents`; on the way out it converts back. Here each field is
+/// read once.
+///
+/// The parser is strict on purpose: it accepts only the plain form clients send (origin-form
+/// target, `HTTP/1.1`, `name: value` lines of visible ASCII, one numeric Content-Length).
+/// Anything else, such as a chunked body, `Expect`, `Upgrade`, obs-fold, HTTP/1.0, an
+/// absolute-form target, non-ASCII bytes or a malformed line, is `.unsupported`, and the
+/// connection's bytes go to NIO's decoder, which answers or refuses them as before.
+enum HTTP1Wire {
+    /// The longest request head read here; a longer one goes to NIO, which applies its limits.
+    static let maxHeadBytes = 64 << 10
+    static let maxFields = 128
+
+    struct Head {
+        var request: HTTPRequest
+        /// Bytes of the head, with the blank line that ends it.
+        var length: Int
+        var bodyLength: Int
+    }
+
+    enum Parsed {
+        /// The head has not ended yet; the bytes searched so far hold no blank line.
+        case incomplete(searched: Int)
+        case unsupported
+        case head(Head)
+    }
+
+    private static let methods: [(bytes: [UInt8], method: HTTPRequest.Method)] = [
+        (Array("POST ".utf8), .post), (Array("GET ".utf8), .get), (Array("DELETE ".utf8), .delete),
+        (Array("PUT ".utf8), .put), (Array("PATCH ".utf8), .patch),
+    ]
+    private static let version = Array(" HTTP/1.1\r\n".utf8)
+
+    /// RFC 9110 token characters, by byte.
+    private static let tokenBytes: [Bool] = (0..<256).map { byte in
+        let c = UInt8(byte)
+        switch c {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return Array("!#$%&'*+-.^_`|~".utf8).contains(c)
+        }
+    }
+
+    /// Parses the head at the start of `bytes`; `searched` is how far an earlier call found no
+    /// blank line, so a head that arrives a byte at a time is not searched again from its start.
+    static func parse(_ bytes: UnsafeRawBufferPointer, searched: Int, maxBodyBytes: Int) -> Parsed {
+        guard let end = blankLine(in: bytes, from: max(0, searched - 3)) else {
+            return bytes.count > maxHeadBytes ? .unsupported : .incomplete(searched: bytes.count)
+        }
+        guard end <= maxHeadBytes else { return .unsupported }
+        var reader = Reader(bytes: bytes, end: end)
+        return reader.head(maxBodyBytes: maxBodyBytes).map(Parsed.head) ?? .unsupported
+    }
+
+    /// The offset just past the first CRLF CRLF at or after `from`, if any.
+    private static func blankLine(in bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var i = from
+        while i + 3 < bytes.count {
+            if bytes[i + 3] != 0x0A {
+                i += bytes[i + 3] == 0x0D ? 1 : 4
+                continue
+            }
+            if bytes[i] == 0x0D, bytes[i + 1] == 0x0A, bytes[i + 2] == 0x0D { return i + 4 }
+            i += 1
+        }
+        return nil
+    }
+
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        let end: Int
+        var at = 0
+
+        init(bytes: UnsafeRawBufferPointer, end: Int) {
+            self.bytes = bytes
+            self.end = end
+        }
+
+        mutating func skip(_ literal: [UInt8]) -> Bool {
+            guard at + literal.count <= end else { return false }
+            for (offset, byte) in literal.enumerated() where bytes[at + offset] != byte { return false }
+            at += literal.count
+            return true
+        }
+
+        func text(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+
+        /// Whether `range` spells `name`, which is lowercase, in any case.
+        func equals(_ range: Range<Int>, lowercase name: StaticString) -> Bool {
+            guard range.count == name.utf8CodeUnitCount else { return false }
+            let spelled = name.utf8Start
+            for offset in 0..<range.count where bytes[range.lowerBound + offset] | 0x20 != spelled[offset] { return false }
+            return true
+        }
+
+        mutating func head(maxBodyBytes: Int) -> Head? {
+            guard let method = HTTP1Wire.methods.first(where: { skip($0.bytes) })?.method else { return nil }
+            // origin-form target: "/" then visible ASCII up to the space.
+            let targetStart = at
+            guard at < end, bytes[at] == UInt8(ascii: "/") else { return nil }
+            while at < end, bytes[at] > 0x20, bytes[at] < 0x7F { at += 1 }
+            let target = targetStart..<at
+            guard skip(HTTP1Wire.version) else { return nil }
+
+            var fields = HTTPFields()
+            var authority: String?
+            var bodyLength: Int?
+            while true {
+                if at + 2 <= end, bytes[at] == 0x0D, bytes[at + 1] == 0x0A {
+                    at += 2
+                    break
+                }
+                guard fields.count < HTTP1Wire.maxFields else { return nil }
+                let nameStart = at
+                while at < end, HTTP1Wire.tokenBytes[Int(bytes[at])] { at += 1 }
+                let name = nameStart..<at
+                guard !name.isEmpty, at < end, bytes[at] == UInt8(ascii: ":") else { return nil }
+                at += 1
+                while at < end, bytes[at] == 0x20 || bytes[at] == 0x09 { at += 1 }
+                let valueStart = at
+                var valueEnd = at
+                while at < end, bytes[at] != 0x0D {
+                    let byte = bytes[at]
+                    guard (byte >= 0x20 && byte < 0x7F) || byte == 0x09 else { return nil }
+                    at += 1
+                    if byte != 0x20, byte != 0x09 { valueEnd = at }
+                }
+                guard at + 1 < end, bytes[at + 1] == 0x0A else { return nil }
+                at += 2
+                let value = valueStart..<valueEnd
+
+                if equals(name, lowercase: "content-length") {
+                    guard bodyLength == nil, let length = decimal(value), length <= maxBodyBytes else { return nil }
+                    bodyLength = length
+                } else if equals(name, lowercase: "transfer-encoding") || equals(name, lowercase: "expect")
+                    || equals(name, lowercase: "upgrade") {
+                    return nil
+                } else if authority == nil, equals(name, lowercase: "host") {
+                    // As NIO's conversion does: the first Host is the authority, not a field.
+                    authority = text(value)
+                    continue
+                }
+                guard let fieldName = HTTPField.Name(text(name)) else { return nil }
+                fields.append(HTTPField(name: fieldName, value: text(value)))
+            }
+            let request = HTTPRequest(method: method, scheme: "http", authority: authority, path: text(target), headerFields: fields)
+            return Head(request: request, length: at, bodyLength: bodyLength ?? 0)
+        }
+
+        /// A Content-Length value: digits only, at most seven of them.
+        func decimal(_ range: Range<Int>) -> Int? {
+            guard !range.isEmpty, range.count <= 7 else { return nil }
+            var value = 0
+            for i in range {
+                let digit = Int(bytes[i]) - 0x30
+                guard digit >= 0, digit <= 9 else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+    }
+
+    /// How a response's body is framed, decided as NIO's encoder decides it.
+    enum Framing {
+        /// No body may follow (1xx, 204, 304): Content-Length and Transfer-Encoding are dropped.
+        case none
+        case contentLength
+        case chunked
+    }
+
+    /// Adjusts the response's framing headers and writes its head.
+    static func write(_ response: inout HTTPResponse, into buffer: inout ByteBuffer) -> Framing {
+        let framing: Framing
+        let code = response.status.code
+        if (100..<200).contains(code) || code == 204 || code == 304 {
+            response.headerFields[.contentLength] = nil
+            response.headerFields[.transferEncoding] = nil
+            framing = .none
+        } else if response.headerFields[.contentLength] != nil {
+            response.headerFields[.transferEncoding] = nil
+            framing = .contentLength
+        } else {
+            response.headerFields[.transferEncoding] = "chunked"
+            framing = .chunked
+        }
+        buffer.writeStaticString("HTTP/1.1 ")
+        buffer.writeString(String(code))
+        buffer.writeStaticString(" ")
+        buffer.writeString(response.status.reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        for field in response.headerFields {
+            buffer.writeString(field.name.rawName)
+            buffer.writeStaticString(": ")
+            buffer.writeString(field.value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        return framing
+    }
+
+    /// One chunk of a chunked body: its size in hex, the bytes, CRLF.
+    static func chunk(_ body: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var framed = allocator.buffer(capacity: body.readableBytes + 12)
+        framed.writeString(String(body.readableBytes, radix: 16))
+        framed.writeStaticString("\r\n")
+        framed.writeImmutableBuffer(body)
+        framed.writeStaticString("\r\n")
+        return framed
+    }
+
+    /// The end of a chunked body, with its trailers.
+    static func lastChunk(trailers: HTTPFields?, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var end = allocator.buffer(capacity: 5)
+        end.writeStaticString("0\r\n")
+        for field in trailers ?? [:] {
+            end.writeString(field.name.rawName)
+            end.writeStaticString(": ")
+            end.writeString(field.value)
+            end.writeStaticString("\r\n")
+        }
+        end.writeStaticString("\r\n")
+        return end
+    }
+}
