@@ -198,14 +198,19 @@ enum HTTP1Wire {
         buffer.writeStaticString(" ")
         buffer.writeString(response.status.reasonPhrase)
         buffer.writeStaticString("\r\n")
-        for field in response.headerFields {
+        write(response.headerFields, into: &buffer)
+        return framing
+    }
+
+    /// `name: value` lines, then the blank line.
+    private static func write(_ fields: HTTPFields, into buffer: inout ByteBuffer) {
+        for field in fields {
             buffer.writeString(field.name.rawName)
             buffer.writeStaticString(": ")
             buffer.writeString(field.value)
             buffer.writeStaticString("\r\n")
         }
         buffer.writeStaticString("\r\n")
-        return framing
     }
 
     /// One chunk of a chunked body: its size in hex, the bytes, CRLF.
@@ -222,13 +227,7 @@ enum HTTP1Wire {
     static func lastChunk(trailers: HTTPFields?, allocator: ByteBufferAllocator) -> ByteBuffer {
         var end = allocator.buffer(capacity: 5)
         end.writeStaticString("0\r\n")
-        for field in trailers ?? [:] {
-            end.writeString(field.name.rawName)
-            end.writeStaticString(": ")
-            end.writeString(field.value)
-            end.writeStaticString("\r\n")
-        }
-        end.writeStaticString("\r\n")
+        write(trailers ?? [:], into: &end)
         return end
     }
 }
