@@ -24,18 +24,26 @@ public struct Handshake: Sendable {
 /// Identity and capabilities Hangar presents to upstreams.
 enum ClientIdentity {
     static let info: JSONValue = ["name": "hangar", "version": "0.1.0"]
-    /// Elicitation and sampling are asked of the downstream client (input_required for a modern one).
+    /// What a legacy upstream hears at `initialize`, once for every client: its requests are
+    /// answered by Hangar (roots) or put to the client that made the call, if that client
+    /// declared the capability (input_required for a modern one), and refused otherwise.
     static let capabilities: JSONValue = ["roots": ["listChanged": false], "elicitation": ["form": [:]], "sampling": [:]]
 
     /// `params` as the upstream's era wants them: modern adds the per-request `_meta`;
     /// legacy drops modern `_meta` keys a modern client may have sent.
+    ///
+    /// A modern upstream hears the capabilities of the client that made the request: its
+    /// `input_required` answers pass through Hangar to that client unchanged, so what the
+    /// client can answer is what the upstream may ask. A request without them (a legacy
+    /// client's, which cannot be given input_required through Hangar, or Hangar's own)
+    /// declares none, so the upstream does not ask what nobody will answer.
     static func shape(_ params: JSONValue?, era: ProtocolEra, version: String) -> JSONValue {
         var object = params?.objectValue ?? [:]
         var meta = object["_meta"]?.objectValue ?? [:]
         switch era {
         case .modern:
             meta[MetaKey.protocolVersion] = .string(version)
-            meta[MetaKey.clientCapabilities] = capabilities
+            if meta[MetaKey.clientCapabilities]?.objectValue == nil { meta[MetaKey.clientCapabilities] = [:] }
             meta[MetaKey.clientInfo] = info
         case .legacy:
             for key in meta.keys where key.hasPrefix("io.modelcontextprotocol/") { meta.removeValue(forKey: key) }

@@ -60,6 +60,25 @@ extension Interop {
             #expect(sampled["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue == "model said: Paris", "\(sampled)")
         }
 
+        @Test("A 2026-07-28 upstream hears the calling client's own capabilities, not Hangar's")
+        func modernUpstreamHearsTheClient() async throws {
+            let (fastmcp, url) = try await SDKClientTests.startFastMCP()
+            defer { Task { await fastmcp.stop() } }
+            let daemon = try await Daemon.start(servers: ["fm": ["url": .string(url)]])
+            defer { Task { await daemon.stop() } }
+            // The tool answers with the capabilities its request declared.
+            func heard(_ reply: JSONValue) -> JSONValue? { reply["result"]?["structuredContent"] }
+
+            let none = try await Self.call(daemon, "fm__client_capabilities", [:], capabilities: [:], id: 1)
+            #expect(heard(none) == [:], "a client that can answer nothing was made to look able to: \(none)")
+            let asking = try await Self.call(daemon, "fm__client_capabilities", [:], capabilities: ["elicitation": ["form": [:]]], id: 2)
+            #expect(heard(asking) == ["elicitation": ["form": [:]]], "\(asking)")
+            // A 2025 session cannot be given input_required through Hangar, whatever it declared.
+            let session = try await daemon.initializeLegacy()
+            let (status, legacy) = try await daemon.legacy(session: session, MCPMethod.toolsCall, ["name": "fm__client_capabilities", "arguments": [:]])
+            #expect(status == 200 && heard(legacy) == [:], "\(legacy)")
+        }
+
         @Test("A client that declares no elicitation gets no input request: the upstream is told it cannot ask")
         func withoutCapability() async throws {
             let daemon = try await Daemon.start(servers: ["ask": Self.server()])

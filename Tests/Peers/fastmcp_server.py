@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A small FastMCP (4.x) server that Hangar's tests run as a real upstream.
 
-Tools:     echo(text) -> text, add(a, b) -> a + b, sleep(seconds) -> "slept N"
+Tools:     echo(text) -> text, add(a, b) -> a + b, sleep(seconds) -> "slept N",
+           client_capabilities() -> the capabilities the request's client declared
 Resource:  memo://hello  ("hello from fastmcp")
 Prompt:    greet(name)
 
@@ -27,7 +28,7 @@ os.environ.setdefault("FASTMCP_CHECK_FOR_UPDATES", "off")
 os.environ.setdefault("FASTMCP_SHOW_SERVER_BANNER", "false")
 os.environ.setdefault("FASTMCP_LOG_LEVEL", "WARNING")
 
-from fastmcp import FastMCP  # noqa: E402
+from fastmcp import Context, FastMCP  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import PlainTextResponse  # noqa: E402
 
@@ -51,6 +52,13 @@ async def sleep(seconds: float) -> str:
     """Sleep asynchronously (for cancellation and timeout tests)."""
     await asyncio.sleep(seconds)
     return f"slept {seconds}"
+
+
+@mcp.tool
+def client_capabilities(ctx: Context) -> dict:
+    """The capabilities this request's client declared (what a gateway passes on)."""
+    declared = ctx.session.client_capabilities
+    return declared.model_dump(mode="json", by_alias=True, exclude_none=True) if declared is not None else {}
 
 
 @mcp.resource("memo://hello", mime_type="text/plain")
