@@ -1,3 +1,4 @@
+import HangarTransport
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -49,6 +50,8 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var quiescing = false
     private var task: Task<Void, Never>?
     private var context: ChannelHandlerContext?
+    /// Where the router's task runs: this connection's loop, without a hop per async call.
+    private var executor: EventLoopTaskExecutor?
 
     init(answer: @escaping Answer) {
         self.answer = answer
@@ -56,6 +59,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        executor = EventLoopTaskExecutor.on(context.eventLoop)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -140,7 +144,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         let work: @Sendable () async -> Void = {
             await Self.answer(request, on: channel, with: answer, asksClose: asksClose, through: handler)
         }
-        task = Task(operation: work)
+        task = Task(executorPreference: executor, operation: work)
     }
 
     /// Runs the router and writes its response through the handler. Every body ends with

@@ -1,4 +1,5 @@
 import HangarCore
+import HangarTransport
 import Synchronization
 
 /// Requests being worked on for one client, so `notifications/cancelled` can stop them.
@@ -19,7 +20,7 @@ final class InFlightRequests: Sendable {
 
     /// Runs `body` as a cancellable unit keyed by `id` and waits for it. Cancelling the caller cancels it too.
     func run(_ id: RequestID, _ body: @escaping @Sendable () async -> JSONRPCMessage.Response) async -> JSONRPCMessage.Response {
-        let task = Task { await body() }
+        let task = Task(executorPreference: EventLoopTaskExecutor.here) { await body() }
         let serial = register(id) { task.cancel() }
         let response = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
         unregister(id, serial)
@@ -34,7 +35,7 @@ final class InFlightRequests: Sendable {
             s.nextSerial += 1
             let serial = s.nextSerial
             // Registered under the lock that the task's own end takes, so it cannot end first.
-            let task = Task { [self] in
+            let task = Task(executorPreference: EventLoopTaskExecutor.here) { [self] in
                 await body()
                 finished(id, serial)
             }
