@@ -49,10 +49,17 @@ public struct JSONParser: ~Copyable {
     private let limits: JSONLimits
     private var index = 0
     private var scratch: [UInt8] = []
+    /// Members of the containers being parsed, innermost last. Each container is built once
+    /// at its end with its exact size, instead of growing (and reallocating) as members come.
+    private var keyStack: [String] = []
+    private var valueStack: [JSONValue] = []
 
     private init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
         self.bytes = bytes
         self.limits = limits
+        // Room for a typical message's open members at once, so the stacks rarely grow.
+        keyStack.reserveCapacity(16)
+        valueStack.reserveCapacity(16)
     }
 
     private func error(_ kind: JSONParseError.Kind, _ message: String) -> JSONParseError {
@@ -99,12 +106,12 @@ public struct JSONParser: ~Copyable {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > limits.maxDepth { throw error(.tooDeep, "nesting deeper than the limit of \(limits.maxDepth)") }
         index += 1
-        var object = JSONObject()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(object)
+            return .object(JSONObject())
         }
+        let base = keyStack.count, valueBase = valueStack.count
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -116,14 +123,24 @@ public struct JSONParser: ~Copyable {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            object[key] = value
-            if object.count > limits.maxContainerCount {
+            keyStack.append(key)
+            valueStack.append(value)
+            // Members are counted as written (a repeated key too), which bounds the work.
+            if keyStack.count - base > limits.maxContainerCount {
                 throw error(.tooManyElements, "object has more than \(limits.maxContainerCount) members")
             }
             skipWhitespace()
             guard index < bytes.count else { throw error(.syntax, "unexpected end of input in object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                // A repeated key keeps its first place and takes its last value.
+                var object = JSONObject(minimumCapacity: keyStack.count - base)
+                for i in 0..<(keyStack.count - base) { object[keyStack[base + i]] = valueStack[valueBase + i] }
+                keyStack.removeSubrange(base...)
+                valueStack.removeSubrange(valueBase...)
+                return .object(object)
+            }
             throw error(.syntax, "expected ',' or '}' in object")
         }
     }
@@ -131,22 +148,28 @@ public struct JSONParser: ~Copyable {
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > limits.maxDepth { throw error(.tooDeep, "nesting deeper than the limit of \(limits.maxDepth)") }
         index += 1
-        var array: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(array)
+            return .array([])
         }
+        let base = valueStack.count
         while true {
             skipWhitespace()
-            array.append(try parseValue(depth: depth))
-            if array.count > limits.maxContainerCount {
+            let element = try parseValue(depth: depth)
+            valueStack.append(element)
+            if valueStack.count - base > limits.maxContainerCount {
                 throw error(.tooManyElements, "array has more than \(limits.maxContainerCount) elements")
             }
             skipWhitespace()
             guard index < bytes.count else { throw error(.syntax, "unexpected end of input in array") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+            if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                let array = Array(valueStack[base...])
+                valueStack.removeSubrange(base...)
+                return .array(array)
+            }
             throw error(.syntax, "expected ',' or ']' in array")
         }
     }

@@ -129,7 +129,56 @@ extension JSONRPCMessage {
         return .object(o)
     }
 
-    public func serialized() -> [UInt8] { JSONWriter.bytes(json) }
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(into: &out)
+        return out
+    }
+
+    /// Appends the same bytes as `JSONWriter.write(json, into:)` without building the envelope
+    /// as a value first.
+    public func write(into out: inout [UInt8]) {
+        let extra: JSONObject
+        switch self {
+        case .request(let r): extra = r.extra
+        case .notification(let n): extra = n.extra
+        case .response(let r): extra = r.extra
+        }
+        // An envelope member in `extra` replaces the one in place: the value's own order decides.
+        if !extra.isEmpty, extra.keys.contains(where: Self.envelopeKeys.contains) {
+            JSONWriter.write(json, into: &out)
+            return
+        }
+        func member(_ key: StaticString, _ value: JSONValue) {
+            out.append(UInt8(ascii: ","))
+            key.withUTF8Buffer { out.append(contentsOf: $0) }
+            JSONWriter.write(value, into: &out)
+        }
+        (#"{"jsonrpc":"2.0""# as StaticString).withUTF8Buffer { out.append(contentsOf: $0) }
+        switch self {
+        case .request(let r):
+            member(#""id":"#, r.id.json)
+            member(#""method":"#, .string(r.method))
+            if let p = r.params { member(#""params":"#, p) }
+        case .notification(let n):
+            member(#""method":"#, .string(n.method))
+            if let p = n.params { member(#""params":"#, p) }
+        case .response(let r):
+            member(#""id":"#, r.id?.json ?? .null)
+            switch r.outcome {
+            case .success(let v): member(#""result":"#, v)
+            case .failure(let e): member(#""error":"#, e.json)
+            }
+        }
+        for (k, v) in extra {
+            out.append(UInt8(ascii: ","))
+            JSONWriter.writeString(k, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONWriter.write(v, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
 
     public var method: String? {
         switch self {

@@ -8,6 +8,58 @@ public enum JSONWriter {
         return out
     }
 
+    /// The length of `bytes(value)`, counted without writing anything.
+    public static func byteCount(_ value: JSONValue) -> Int {
+        switch value {
+        case .null: return 4
+        case .bool(let b): return b ? 4 : 5
+        case .int(let i): return digitCount(i)
+        case .double(let d):
+            guard d.isFinite else { return 4 }
+            return d.rounded() == d && abs(d) < 1e15 ? digitCount(Int64(d)) : d.description.utf8.count
+        case .string(let s): return stringByteCount(s)
+        case .array(let a):
+            var total = 2 + max(0, a.count - 1)
+            for element in a { total += byteCount(element) }
+            return total
+        case .object(let o):
+            var total = 2 + max(0, o.count - 1) + o.count  // braces, commas, colons
+            o.keys.elements.withUnsafeBufferPointer { keys in
+                o.values.elements.withUnsafeBufferPointer { values in
+                    for i in keys.indices { total += stringByteCount(keys[i]) + byteCount(values[i]) }
+                }
+            }
+            return total
+        }
+    }
+
+    private static func digitCount(_ value: Int64) -> Int {
+        var magnitude = value.magnitude
+        var count = value < 0 ? 2 : 1
+        while magnitude >= 10 {
+            magnitude /= 10
+            count += 1
+        }
+        return count
+    }
+
+    /// The quoted, escaped length of `s`, as `writeString` writes it.
+    private static func stringByteCount(_ s: String) -> Int {
+        func count(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+            var total = 2 + utf8.count
+            for b in utf8 where b < 0x20 || b == 0x22 || b == 0x5C {
+                switch b {
+                case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C: total += 1
+                default: total += 5
+                }
+            }
+            return total
+        }
+        if let total = s.utf8.withContiguousStorageIfAvailable(count) { return total }
+        var s = s
+        return s.withUTF8(count)
+    }
+
     public static func string(_ value: JSONValue) -> String {
         String(decoding: bytes(value), as: UTF8.self)
     }

@@ -68,7 +68,7 @@ extension Gateway {
             audit("error", problem)
             throw JSONRPCError(.internalError, "The result of \(name) does not match its outputSchema: \(problem)")
         }
-        let size = JSONWriter.bytes(result).count
+        let size = JSONWriter.byteCount(result)
         if size > policy.config.maxResultBytes {
             audit("error", "result of \(size) bytes")
             throw PolicyError(.tooLarge, "The result of \(name) is \(size) bytes; the limit is \(policy.config.maxResultBytes)").rpcError

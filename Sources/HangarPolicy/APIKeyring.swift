@@ -116,15 +116,35 @@ public final class APIKeyring: Sendable {
 }
 
 extension Sequence where Element == UInt8 {
+    /// Lowercase hex.
     var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
         for b in self {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
+            out.append(hexDigit(b >> 4))
+            out.append(hexDigit(b & 0xF))
         }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+extension SHA256Digest {
+    /// Lowercase hex, written straight into the string's storage: one allocation.
+    var hexString: String {
+        withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                for (i, b) in bytes.enumerated() {
+                    out[2 * i] = hexDigit(b >> 4)
+                    out[2 * i + 1] = hexDigit(b & 0xF)
+                }
+                return bytes.count * 2
+            }
+        }
+    }
+}
+
+private func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
 }
 
 /// Wall-clock milliseconds, the time unit of stored records.

@@ -203,14 +203,26 @@ public final class AuditLog: Sendable {
 
     /// SHA-256 over every field but the hash, each length-prefixed so fields cannot run together.
     static func chainHash(_ r: AuditRecord) -> String {
-        var h = SHA256()
-        for field in [String(r.seq), String(r.atMs), r.identity, r.action, r.target, r.outcome, String(r.latencyMicros),
-                      r.argumentsHash, r.detail, r.prevHash] {
-            let bytes = Array(field.utf8)
-            h.update(data: Array("\(bytes.count):".utf8))
-            h.update(data: bytes)
+        // All fields go into one buffer, hashed at once: the same bytes as hashing field by field.
+        var input: [UInt8] = []
+        input.reserveCapacity(256 + r.identity.utf8.count + r.target.utf8.count + r.detail.utf8.count)
+        func field(_ s: String) {
+            input.append(contentsOf: String(s.utf8.count).utf8)  // a small string: no allocation
+            input.append(UInt8(ascii: ":"))
+            input.append(contentsOf: s.utf8)
         }
-        return h.finalize().hexString
+        func number(_ n: Int64) { field(String(n)) }  // up to 15 digits: a small string, no allocation
+        number(r.seq)
+        number(r.atMs)
+        field(r.identity)
+        field(r.action)
+        field(r.target)
+        field(r.outcome)
+        number(r.latencyMicros)
+        field(r.argumentsHash)
+        field(r.detail)
+        field(r.prevHash)
+        return input.withUnsafeBytes { SHA256.hash(data: $0) }.hexString
     }
 
     /// Hex SHA-256 of the canonical form of `arguments` (object keys sorted), "" for none.
@@ -221,25 +233,42 @@ public final class AuditLog: Sendable {
 
     /// The hash of arguments already in canonical form (`canonicalBytes`).
     public static func argumentsHash(canonicalBytes bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).hexString
+        bytes.withUnsafeBytes { SHA256.hash(data: $0) }.hexString
     }
 
     /// `value` serialized with object keys sorted: as long as its plain serialization, and the
     /// same for equal values whatever their key order.
     public static func canonicalBytes(_ value: JSONValue) -> [UInt8] {
-        JSONWriter.bytes(canonical(value))
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        writeCanonical(value, into: &out)
+        return out
     }
 
-    static func canonical(_ value: JSONValue) -> JSONValue {
+    /// Writes `value` as `JSONWriter` does, each object's members in key order; no sorted copy
+    /// of the value is built.
+    private static func writeCanonical(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .object(let o):
-            var sorted = JSONObject()
-            for key in o.keys.sorted() { sorted[key] = canonical(o[key]!) }
-            return .object(sorted)
+            out.append(UInt8(ascii: "{"))
+            let keys = o.keys.elements, values = o.values.elements
+            let order = keys.count < 2 ? Array(keys.indices) : keys.indices.sorted { keys[$0] < keys[$1] }
+            for (n, i) in order.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.writeString(keys[i], into: &out)
+                out.append(UInt8(ascii: ":"))
+                writeCanonical(values[i], into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         case .array(let a):
-            return .array(a.map(canonical))
+            out.append(UInt8(ascii: "["))
+            for (n, element) in a.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                writeCanonical(element, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         default:
-            return value
+            JSONWriter.write(value, into: &out)
         }
     }
 }

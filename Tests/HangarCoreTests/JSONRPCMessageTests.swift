@@ -151,4 +151,23 @@ struct JSONRPCMessageTests {
         let result = JSONRPCMessage.response(.result(.string("x"), [:]))
         #expect(String(decoding: result.serialized(), as: UTF8.self) == #"{"jsonrpc":"2.0","id":"x","result":{}}"#)
     }
+
+    /// `serialized()` writes the envelope directly; it must give the bytes of the envelope
+    /// as a value, for every kind of message, with and without extra members, and when a
+    /// hand-built `extra` names an envelope member (which then replaces it in place).
+    @Test func serializedIsTheEnvelopeValueWritten() {
+        let extra: JSONObject = ["x-trace": "t", "_z": [1, 2]]
+        let messages: [JSONRPCMessage] = [
+            .request(.init(id: .string("a\"b"), method: "tools/call", params: ["name": "é"], extra: extra)),
+            .request(.init(id: .int(-3), method: "ping")),
+            .notification(.init(method: "notifications/progress", params: [1, "two"], extra: extra)),
+            .notification(.init(method: "notifications/initialized")),
+            .response(.init(id: .int(9), outcome: .success(["content": []]), extra: extra)),
+            .response(.init(id: nil, outcome: .failure(JSONRPCError(.invalidRequest, "bad", data: ["why": "x"])))),
+            .request(.init(id: .int(1), method: "m", params: [:], extra: ["id": "replaced", "x": 1])),
+        ]
+        for message in messages {
+            #expect(message.serialized() == JSONWriter.bytes(message.json), "\(message)")
+        }
+    }
 }

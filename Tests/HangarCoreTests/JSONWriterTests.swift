@@ -48,6 +48,7 @@ struct JSONWriterTests {
         #expect(JSONWriter.string(row.value) == row.text)
         #expect(JSONWriter.bytes(row.value) == Array(row.text.utf8))
         #expect(row.value.description == row.text)
+        #expect(JSONWriter.byteCount(row.value) == row.text.utf8.count, "the counted length is the written one")
     }
 
     static let corpus: [String] = [
@@ -66,6 +67,7 @@ struct JSONWriterTests {
         let second = try JSONParser.parse(written)
         #expect(second == first)
         #expect(JSONWriter.bytes(second) == written, "writing is stable")
+        #expect(JSONWriter.byteCount(first) == written.count, "the counted length is the written one")
     }
 
     @Test("output never contains a raw newline or control character", arguments: 0..<0x20)

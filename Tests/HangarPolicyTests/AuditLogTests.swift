@@ -65,6 +65,23 @@ import Testing
         #expect(a != AuditLog.argumentsHash(["x": 2, "y": "secret"]))
     }
 
+    /// The hashes are part of the stored chain: the same input must give the same hex forever,
+    /// or records written by an earlier version stop verifying. Expected values from Python:
+    /// sha256 of `json.dumps(v, sort_keys=True, separators=(',',':'), ensure_ascii=False)`, and
+    /// of the fields each written as `len:bytes`.
+    @Test func theHashesKeepTheirStoredForm() async throws {
+        let nested: JSONValue = ["b": [1, ["z": true, "a": .null]], "a": "é\n"]
+        #expect(String(decoding: AuditLog.canonicalBytes(nested), as: UTF8.self) == #"{"a":"é\n","b":[1,{"a":null,"z":true}]}"#)
+        #expect(AuditLog.argumentsHash(nested) == "235d01be7e603f73465188e7e540d782e05639e6131df9d993389482ef4c5121")
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-audit-\(UUID().uuidString)").path
+        let log = try await AuditLog.open(store: try SQLiteStore(directory: dir))
+        log.record(AuditEntry(atMs: 1_700_000_000_000, identity: "key:k1", action: "tools/call", target: "t", outcome: "ok",
+                              latencyMicros: 42, argumentsHash: "ab", detail: "d"))
+        let records = try await log.query(AuditQuery())
+        #expect(records.map(\.hash) == ["5af2e68e158758a186cc5912123bb9f7ba29a7153270fab376f32725e7b1e681"])
+    }
+
     /// An attacker with the database file edits, deletes or appends records by hand
     /// (dropping the append-only triggers first); verify names the first bad record.
     @Test(arguments: [
