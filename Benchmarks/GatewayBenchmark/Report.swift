@@ -24,6 +24,7 @@ struct Report: Sendable {
         Swift.print("  and its ratios are the median round's (each round pairs figures taken moments apart).")
         Swift.print("HTTP client: raw blocking HTTP/1.1 keep-alive sockets, one thread per connection; stdio: blocking pipe I/O,")
         Swift.print("  \(plan.clients) requests pipelined on the one pipe. Clock: ContinuousClock; percentiles: nearest rank over all samples.")
+        Swift.print("hangar CPU: user + system time of the hangar process (all threads) over the calls, warm-ups included, per call.")
         Swift.print("")
         printCalls()
         Swift.print("")
@@ -32,7 +33,7 @@ struct Report: Sendable {
 
     private func printCalls() {
         Swift.print(pad("tools/call", 48) + lpad("p50 ms", 9) + lpad("p99 ms", 9) + lpad("seq calls/s", 13)
-            + lpad("\(plan.clients)-client calls/s", 19) + lpad("errors", 8))
+            + lpad("\(plan.clients)-client calls/s", 19) + lpad("errors", 8) + lpad("hangar CPU us/call seq, \(plan.clients)c", 30))
         for row in rows {
             let label = pad("\(row.upstream), \(row.path.rawValue)", 48)
             if let failure = row.failure {
@@ -43,7 +44,7 @@ struct Report: Sendable {
             let errors = (s?.errors ?? 0) + (c?.errors ?? 0)
             Swift.print(label + lpad(s.map { ms($0.p50Milliseconds) } ?? "-", 9) + lpad(s.map { ms($0.p99Milliseconds) } ?? "-", 9)
                 + lpad(s.map { count($0.callsPerSecond) } ?? "-", 13) + lpad(c.map { count($0.callsPerSecond) } ?? "-", 19)
-                + lpad(String(errors), 8))
+                + lpad(String(errors), 8) + lpad(cpu(row), 30))
         }
         if let timeServerProblem { Swift.print(pad("mcp-server-time", 48) + "  skipped: " + timeServerProblem) }
     }
@@ -121,6 +122,12 @@ struct Report: Sendable {
     }
 
     private func ms(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    /// Hangar's CPU per call, sequential and concurrent; "-" for a direct path.
+    private func cpu(_ row: CallRow) -> String {
+        guard let s = row.sequentialCPU.perCall else { return "-" }
+        return String(format: "%.0f, ", s) + (row.concurrentCPU.perCall.map { String(format: "%.0f", $0) } ?? "-")
+    }
     private func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
 
     private func count(_ value: Double) -> String {

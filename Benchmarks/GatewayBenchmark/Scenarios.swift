@@ -16,6 +16,9 @@ struct CallRow: Sendable {
     let path: CallPath
     var sequential: SequentialResult?
     var concurrent: ConcurrentResult?
+    /// Hangar's CPU over the sequential and the concurrent calls (warm-ups included).
+    var sequentialCPU = CPUShare()
+    var concurrentCPU = CPUShare()
     var failure: String?
 }
 
@@ -71,13 +74,16 @@ struct Scenarios: Sendable {
             return row
         }
         let (plan, depth) = (self.plan, self.plan.clients)
+        let pid = path == .direct ? nil : peer.child.pid
         do {
-            (row.sequential, row.concurrent) = try await onThread("bench-stdio") {
-                try peer.prepare(request)
-                let sequential = try peer.sequential(request, calls: n.calls, warmup: n.warmup)
-                let concurrent = try peer.pipelined(request, depth: depth, calls: depth * n.perClient,
-                                                    warmup: depth * plan.concurrentWarmup)
-                return (sequential, concurrent)
+            try await onThread("bench-stdio") { try peer.prepare(request) }
+            row.sequential = try await row.sequentialCPU.measure(pid, calls: n.calls + n.warmup) {
+                try await onThread("bench-stdio") { try peer.sequential(request, calls: n.calls, warmup: n.warmup) }
+            }
+            row.concurrent = try await row.concurrentCPU.measure(pid, calls: depth * (n.perClient + plan.concurrentWarmup)) {
+                try await onThread("bench-stdio") {
+                    try peer.pipelined(request, depth: depth, calls: depth * n.perClient, warmup: depth * plan.concurrentWarmup)
+                }
             }
         } catch {
             row.failure = "\(error)"
@@ -105,9 +111,13 @@ struct Scenarios: Sendable {
         let endpoint = server.endpoint, request = upstream.gatewayCall
         do {
             _ = try await onThread("bench-http") { try endpoint.call(request) }
-            row.sequential = try await endpoint.sequential(request, calls: n.calls, warmup: n.warmup)
-            row.concurrent = try await endpoint.concurrent(request, clients: plan.clients, callsPerClient: n.perClient,
-                                                           warmup: plan.concurrentWarmup)
+            let pid = server.child.pid
+            row.sequential = try await row.sequentialCPU.measure(pid, calls: n.calls + n.warmup) {
+                try await endpoint.sequential(request, calls: n.calls, warmup: n.warmup)
+            }
+            row.concurrent = try await row.concurrentCPU.measure(pid, calls: plan.clients * (n.perClient + plan.concurrentWarmup)) {
+                try await endpoint.concurrent(request, clients: plan.clients, callsPerClient: n.perClient, warmup: plan.concurrentWarmup)
+            }
             if upstream.serverName == "fast" {
                 var comparison = CallRow(upstream: upstream.label, path: .hangarHTTPAsyncClient)
                 do {
@@ -154,6 +164,8 @@ struct Scenarios: Sendable {
         let peers = [CallPath.direct: (direct!, upstream.directCall), .hangarStdio: (viaStdio!, upstream.gatewayCall)]
         let endpoint = server!.endpoint
         var sequential: [CallPath: [SequentialResult]] = [:], concurrent: [CallPath: [ConcurrentResult]] = [:]
+        var sequentialCPU: [CallPath: CPUShare] = [:], concurrentCPU: [CallPath: CPUShare] = [:]
+        let pids: [CallPath: pid_t] = [.hangarStdio: viaStdio!.child.pid, .hangarHTTP: server!.child.pid]
         var rounds: [PathRatios] = []
         do {
             for (peer, request) in peers.values {
@@ -169,14 +181,23 @@ struct Scenarios: Sendable {
                 for k in 0..<paths.count {
                     let path = paths[(round + k) % paths.count]
                     let s: SequentialResult, c: ConcurrentResult
+                    let pid = pids[path]
                     if let (peer, request) = peers[path] {
-                        (s, c) = try await onThread("bench-stdio") {
-                            (try peer.sequential(request, calls: n.calls, warmup: 10),
-                             try peer.pipelined(request, depth: depth, calls: depth * n.perClient, warmup: depth))
+                        s = try await sequentialCPU[path, default: CPUShare()].measure(pid, calls: n.calls + 10) {
+                            try await onThread("bench-stdio") { try peer.sequential(request, calls: n.calls, warmup: 10) }
+                        }
+                        c = try await concurrentCPU[path, default: CPUShare()].measure(pid, calls: depth * (n.perClient + 1)) {
+                            try await onThread("bench-stdio") {
+                                try peer.pipelined(request, depth: depth, calls: depth * n.perClient, warmup: depth)
+                            }
                         }
                     } else {
-                        s = try await endpoint.sequential(upstream.gatewayCall, calls: n.calls, warmup: 10)
-                        c = try await endpoint.concurrent(upstream.gatewayCall, clients: depth, callsPerClient: n.perClient, warmup: 1)
+                        s = try await sequentialCPU[path, default: CPUShare()].measure(pid, calls: n.calls + 10) {
+                            try await endpoint.sequential(upstream.gatewayCall, calls: n.calls, warmup: 10)
+                        }
+                        c = try await concurrentCPU[path, default: CPUShare()].measure(pid, calls: depth * (n.perClient + 1)) {
+                            try await endpoint.concurrent(upstream.gatewayCall, clients: depth, callsPerClient: n.perClient, warmup: 1)
+                        }
                     }
                     sequential[path, default: []].append(s)
                     concurrent[path, default: []].append(c)
@@ -189,6 +210,8 @@ struct Scenarios: Sendable {
             for i in rows.indices {
                 rows[i].sequential = SequentialResult(combining: sequential[rows[i].path] ?? [])
                 rows[i].concurrent = ConcurrentResult(combining: concurrent[rows[i].path] ?? [])
+                rows[i].sequentialCPU = sequentialCPU[rows[i].path] ?? CPUShare()
+                rows[i].concurrentCPU = concurrentCPU[rows[i].path] ?? CPUShare()
             }
         } catch {
             for i in rows.indices { rows[i].failure = "\(error)" }
