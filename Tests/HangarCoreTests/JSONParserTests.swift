@@ -249,6 +249,23 @@ struct JSONParserTests {
         }
         #expect(object?.kind == .tooManyElements)
         #expect(object?.message.contains("more than 3 members") == true)
+
+        // Members count as written: repeating one key cannot slip past the limit.
+        let repeated = #expect(throws: JSONParseError.self) {
+            try JSONParser.parse(#"{"a":1,"a":2,"a":3,"a":4}"#, limits: limits)
+        }
+        #expect(repeated?.kind == .tooManyElements)
+        #expect(try JSONParser.parse(#"{"a":1,"a":2,"a":3}"#, limits: limits) == ["a": 3])
+    }
+
+    @Test("containers nested in containers keep their own members")
+    func nestedContainers() throws {
+        let text = #"{"a":[1,{"b":[],"c":{"d":[2,3]}},4],"e":{"f":[{"g":5}]},"h":[[],[[6]]]}"#
+        let value = try JSONParser.parse(text)
+        #expect(JSONWriter.string(value) == text)
+        #expect(value["a"]?.arrayValue?.count == 3)
+        #expect(value["a"]?.arrayValue?[1]["c"]?["d"] == [2, 3])
+        #expect(value["h"]?.arrayValue?[1] == [[6]])
     }
 
     @Test("the default limits are 4 MiB, depth 64, a million elements and 100 messages a batch")
