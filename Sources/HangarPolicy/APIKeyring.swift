@@ -115,19 +115,6 @@ public final class APIKeyring: Sendable {
     }
 }
 
-extension Sequence where Element == UInt8 {
-    /// Lowercase hex.
-    var hexString: String {
-        var out: [UInt8] = []
-        out.reserveCapacity(underestimatedCount * 2)
-        for b in self {
-            out.append(hexDigit(b >> 4))
-            out.append(hexDigit(b & 0xF))
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}
-
 extension SHA256Digest {
     /// Lowercase hex, written straight into the string's storage: one allocation.
     var hexString: String {
