@@ -65,6 +65,19 @@ public enum JSONWriter {
     }
 
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        write(value, into: &out, sortingKeys: false)
+    }
+
+    /// `value` with every object's members in key order: the same bytes for equal values
+    /// whatever order their keys came in (a canonical form to hash).
+    public static func sortedBytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        write(value, into: &out, sortingKeys: true)
+        return out
+    }
+
+    private static func write(_ value: JSONValue, into out: inout [UInt8], sortingKeys: Bool) {
         switch value {
         case .null: append("null", &out)
         case .bool(let b): append(b ? "true" : "false", &out)
@@ -86,7 +99,7 @@ public enum JSONWriter {
             for element in a {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                write(element, into: &out)
+                write(element, into: &out, sortingKeys: sortingKeys)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
@@ -94,11 +107,16 @@ public enum JSONWriter {
             // Walking the key and value storage directly avoids copying each member out.
             o.keys.elements.withUnsafeBufferPointer { keys in
                 o.values.elements.withUnsafeBufferPointer { values in
-                    for i in keys.indices {
-                        if i > 0 { out.append(UInt8(ascii: ",")) }
+                    func member(_ i: Int, first: Bool) {
+                        if !first { out.append(UInt8(ascii: ",")) }
                         writeString(keys[i], into: &out)
                         out.append(UInt8(ascii: ":"))
-                        write(values[i], into: &out)
+                        write(values[i], into: &out, sortingKeys: sortingKeys)
+                    }
+                    if sortingKeys, keys.count > 1 {
+                        for (n, i) in keys.indices.sorted(by: { keys[$0] < keys[$1] }).enumerated() { member(i, first: n == 0) }
+                    } else {
+                        for i in keys.indices { member(i, first: i == 0) }
                     }
                 }
             }

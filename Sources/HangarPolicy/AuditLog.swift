@@ -239,37 +239,7 @@ public final class AuditLog: Sendable {
     /// `value` serialized with object keys sorted: as long as its plain serialization, and the
     /// same for equal values whatever their key order.
     public static func canonicalBytes(_ value: JSONValue) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(128)
-        writeCanonical(value, into: &out)
-        return out
-    }
-
-    /// Writes `value` as `JSONWriter` does, each object's members in key order; no sorted copy
-    /// of the value is built.
-    private static func writeCanonical(_ value: JSONValue, into out: inout [UInt8]) {
-        switch value {
-        case .object(let o):
-            out.append(UInt8(ascii: "{"))
-            let keys = o.keys.elements, values = o.values.elements
-            let order = keys.count < 2 ? Array(keys.indices) : keys.indices.sorted { keys[$0] < keys[$1] }
-            for (n, i) in order.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                JSONWriter.writeString(keys[i], into: &out)
-                out.append(UInt8(ascii: ":"))
-                writeCanonical(values[i], into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        case .array(let a):
-            out.append(UInt8(ascii: "["))
-            for (n, element) in a.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                writeCanonical(element, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        default:
-            JSONWriter.write(value, into: &out)
-        }
+        JSONWriter.sortedBytes(value)
     }
 }
 

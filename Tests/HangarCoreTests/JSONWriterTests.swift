@@ -89,6 +89,13 @@ struct JSONWriterTests {
         #expect(JSONWriter.string(try JSONParser.parse(text)) == text)
     }
 
+    @Test("sortedBytes writes every object's members in key order, at any depth")
+    func sortedKeys() {
+        let value: JSONValue = ["b": 1, "a": ["d": [["z": 1, "y": "é\n"]], "c": nil]]
+        #expect(String(decoding: JSONWriter.sortedBytes(value), as: UTF8.self) == #"{"a":{"c":null,"d":[{"y":"é\n","z":1}]},"b":1}"#)
+        #expect(JSONWriter.string(value) == #"{"b":1,"a":{"d":[{"z":1,"y":"é\n"}],"c":null}}"#, "plain writing keeps insertion order")
+    }
+
     @Test("writeString appends an escaped, quoted string")
     func writeStringAppends() {
         var out = Array("x=".utf8)
