@@ -24,7 +24,8 @@ struct Report: Sendable {
         Swift.print("  and its ratios are the median round's (each round pairs figures taken moments apart).")
         Swift.print("HTTP client: raw blocking HTTP/1.1 keep-alive sockets, one thread per connection; stdio: blocking pipe I/O,")
         Swift.print("  \(plan.clients) requests pipelined on the one pipe. Clock: ContinuousClock; percentiles: nearest rank over all samples.")
-        Swift.print("hangar CPU: user + system time of the hangar process (all threads) over the calls, warm-ups included, per call.")
+        Swift.print("hangar CPU: user + system time of the hangar process (all threads) over the calls, warm-ups included, per call"
+            + " (children it reaps would count too; none end during the calls).")
         Swift.print("")
         printCalls()
         Swift.print("")

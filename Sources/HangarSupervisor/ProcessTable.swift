@@ -6,7 +6,7 @@ import Glibc
 
 /// One reading of /proc: every process's parent, CPU time and resident memory, so a workload is
 /// measured with all its descendants (a sandbox's server runs below its launcher).
-struct ProcessTable: Sendable {
+public struct ProcessTable: Sendable {
     struct Entry: Sendable, Hashable {
         var parent: Int32
         /// utime + stime of the process plus those of its reaped children, in clock ticks.
@@ -58,6 +58,17 @@ struct ProcessTable: Sendable {
         return Entry(parent: parent, cpuTicks: utime + stime + cutime + cstime, rssPages: max(rss, 0))
     }
 
+    /// CPU time of one process (every thread, and children it has reaped); nil if it is gone.
+    /// Reads only that process's stat file.
+    public static func cpuTime(of pid: Int32, procRoot: String = "/proc") -> Duration? {
+        guard let text = ProcFile.read("\(procRoot)/\(pid)/stat"), let entry = parseStat(text) else { return nil }
+        return duration(ticks: entry.cpuTicks)
+    }
+
+    static func duration(ticks: Int) -> Duration {
+        .nanoseconds(Int64(ticks) * 1_000_000_000 / Int64(ticksPerSecond))
+    }
+
     /// `root` and every process below it, or empty if `root` is gone.
     func descendants(of root: Int32) -> [Int32] {
         guard entries[root] != nil else { return [] }
@@ -83,7 +94,6 @@ struct ProcessTable: Sendable {
             pages += entry.rssPages
             files += ((try? FileManager.default.contentsOfDirectory(atPath: "\(procRoot)/\(pid)/fd")) ?? []).count
         }
-        let nanos = Int64(ticks) * 1_000_000_000 / Int64(Self.ticksPerSecond)
-        return Usage(cpuTime: .nanoseconds(nanos), rssBytes: pages * Self.pageSize, openFiles: files, processes: members.count)
+        return Usage(cpuTime: Self.duration(ticks: ticks), rssBytes: pages * Self.pageSize, openFiles: files, processes: members.count)
     }
 }

@@ -23,4 +23,17 @@ struct ProcessTableTests {
         #expect(usage.openFiles >= 3)
         #expect(table.usage(of: Int32.max) == nil)
     }
+
+    @Test("one process's CPU time is read from its own stat file, in clock ticks turned to time")
+    func cpuTimeOfOneProcess() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/4242", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let line = "4242 (my (odd) server) S 17 4242 4242 0 -1 4194560 300 0 0 0 150 50 7 3 20 0 1 0 12345 10000000 2560 18446744073709551615"
+        try line.write(toFile: root + "/4242/stat", atomically: true, encoding: .utf8)
+        let ticks = ProcessTable.ticksPerSecond
+        #expect(ProcessTable.cpuTime(of: 4242, procRoot: root) == .nanoseconds(Int64(210) * 1_000_000_000 / Int64(ticks)))
+        #expect(ProcessTable.cpuTime(of: 4243, procRoot: root) == nil)
+        #expect(ProcessTable.cpuTime(of: getpid()) != nil)
+    }
 }
