@@ -13,14 +13,14 @@ extension Gateway {
         if let arguments, arguments.objectValue == nil, arguments != .null {
             throw JSONRPCError.invalidParams("\"arguments\" must be an object")
         }
-        // One serialization of the arguments serves the size limit and the audit hash.
-        let argumentBytes = arguments.map(AuditLog.canonicalBytes)
-        let argumentsHash = policy.audit == nil ? "" : argumentBytes.map { AuditLog.argumentsHash(canonicalBytes: $0) } ?? ""
+        // The size is counted without serializing; the audit writer hashes small arguments later.
+        let argumentSize = arguments.map(JSONWriter.byteCount) ?? 0
+        let auditArguments = policy.audit == nil ? nil : arguments.map { AuditArguments($0, byteCount: argumentSize) }
         func audit(_ outcome: String, _ detail: String = "") {
             let elapsed = ContinuousClock.now - started
             let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
             policy.record(AuditEntry(identity: identity.name, action: MCPMethod.toolsCall, target: name, outcome: outcome,
-                                     latencyMicros: micros, argumentsHash: argumentsHash, detail: detail))
+                                     latencyMicros: micros, arguments: auditArguments, detail: detail))
         }
         let permissions = policy.config.permissions
         guard let entry = catalog.tool(named: name), context.sees(entry.server) else {
@@ -39,11 +39,9 @@ extension Gateway {
             throw error
         }
         defer { permit.release() }
-        if let size = argumentBytes?.count {
-            if size > policy.config.maxArgumentBytes {
-                audit("invalid", "arguments of \(size) bytes")
-                throw PolicyError(.tooLarge, "The arguments of \(name) are \(size) bytes; the limit is \(policy.config.maxArgumentBytes)").rpcError
-            }
+        if argumentSize > policy.config.maxArgumentBytes {
+            audit("invalid", "arguments of \(argumentSize) bytes")
+            throw PolicyError(.tooLarge, "The arguments of \(name) are \(argumentSize) bytes; the limit is \(policy.config.maxArgumentBytes)").rpcError
         }
         if let problem = inputProblem(entry, arguments: arguments) {
             audit("invalid", problem)

@@ -11,19 +11,52 @@ public struct AuditEntry: Sendable, Hashable {
     public var target: String
     public var outcome: String
     public var latencyMicros: Int64
-    public var argumentsHash: String
+    /// The call's arguments, of which the record keeps only the hash.
+    public var arguments: AuditArguments?
     public var detail: String
 
     public init(atMs: Int64 = WallClock.milliseconds(), identity: String, action: String, target: String, outcome: String,
-                latencyMicros: Int64 = 0, argumentsHash: String = "", detail: String = "") {
+                latencyMicros: Int64 = 0, arguments: AuditArguments? = nil, detail: String = "") {
         self.atMs = atMs
         self.identity = identity
         self.action = action
         self.target = target
         self.outcome = outcome
         self.latencyMicros = latencyMicros
-        self.argumentsHash = argumentsHash
+        self.arguments = arguments
         self.detail = detail
+    }
+}
+
+/// A call's arguments as an audit record keeps them: the SHA-256 of their canonical form
+/// (`AuditLog.argumentsHash`). Small arguments are hashed when their entry is written, in a
+/// batch and off the call's path; large ones at once, so that queued entries never hold much.
+public struct AuditArguments: Sendable, Hashable {
+    private enum Form: Sendable, Hashable {
+        case value(JSONValue)
+        case hash(String)
+    }
+    private let form: Form
+
+    /// Arguments up to this many bytes serialized wait for the writer to hash them.
+    public static let deferredLimit = 4096
+
+    /// `byteCount` is the arguments' serialized length (`JSONWriter.byteCount`), which the
+    /// caller has measured for its size limit.
+    public init(_ value: JSONValue, byteCount: Int) {
+        form = byteCount <= Self.deferredLimit ? .value(value) : .hash(AuditLog.argumentsHash(value))
+    }
+
+    /// Arguments known only by their hash.
+    public init(hash: String) {
+        form = .hash(hash)
+    }
+
+    public var hash: String {
+        switch form {
+        case .value(let value): AuditLog.argumentsHash(value)
+        case .hash(let hash): hash
+        }
     }
 }
 
@@ -83,7 +116,7 @@ public final class AuditLog: Sendable {
             for e in entries {
                 seq += 1
                 var r = AuditRecord(seq: seq, atMs: e.atMs, identity: e.identity, action: e.action, target: e.target,
-                                    outcome: e.outcome, latencyMicros: e.latencyMicros, argumentsHash: e.argumentsHash,
+                                    outcome: e.outcome, latencyMicros: e.latencyMicros, argumentsHash: e.arguments?.hash ?? "",
                                     detail: e.detail, prevHash: prev, hash: "")
                 r.hash = AuditLog.chainHash(r)
                 prev = r.hash
@@ -225,15 +258,9 @@ public final class AuditLog: Sendable {
         return input.withUnsafeBytes { SHA256.hash(data: $0) }.hexString
     }
 
-    /// Hex SHA-256 of the canonical form of `arguments` (object keys sorted), "" for none.
-    public static func argumentsHash(_ arguments: JSONValue?) -> String {
-        guard let arguments else { return "" }
-        return argumentsHash(canonicalBytes: canonicalBytes(arguments))
-    }
-
-    /// The hash of arguments already in canonical form (`canonicalBytes`).
-    public static func argumentsHash(canonicalBytes bytes: [UInt8]) -> String {
-        bytes.withUnsafeBytes { SHA256.hash(data: $0) }.hexString
+    /// Hex SHA-256 of the canonical form of `arguments` (object keys sorted).
+    public static func argumentsHash(_ arguments: JSONValue) -> String {
+        canonicalBytes(arguments).withUnsafeBytes { SHA256.hash(data: $0) }.hexString
     }
 
     /// `value` serialized with object keys sorted: as long as its plain serialization, and the

@@ -11,7 +11,7 @@ import Testing
         let log = try await AuditLog.open(store: store)
         for i in 0..<count {
             log.record(AuditEntry(identity: "key:k\(i % 3)", action: "tools/call", target: "t\(i % 2)", outcome: i == 2 ? "denied" : "ok",
-                                  latencyMicros: Int64(i), argumentsHash: AuditLog.argumentsHash(["i": .int(Int64(i))])))
+                                  latencyMicros: Int64(i), arguments: AuditArguments(hash: AuditLog.argumentsHash(["i": .int(Int64(i))]))))
         }
         try await log.flush()
         return (store, log, dir + "/hangar.sqlite")
@@ -65,6 +65,23 @@ import Testing
         #expect(a != AuditLog.argumentsHash(["x": 2, "y": "secret"]))
     }
 
+    /// Small arguments wait in the queue and are hashed by the writer; large ones are hashed
+    /// when the entry is made. Either way the stored record holds the same hash, never the values.
+    @Test func deferredAndImmediateArgumentHashesAreStoredAlike() async throws {
+        let small: JSONValue = ["y": "secret", "x": 1]
+        let large: JSONValue = ["blob": .string(String(repeating: "s", count: AuditArguments.deferredLimit))]
+        let store = try SQLiteStore()
+        let log = try await AuditLog.open(store: store)
+        for value in [small, large] {
+            log.record(AuditEntry(identity: "local", action: "tools/call", target: "t", outcome: "ok",
+                                  arguments: AuditArguments(value, byteCount: JSONWriter.byteCount(value))))
+        }
+        let records = try await log.query(AuditQuery())
+        #expect(records.map(\.argumentsHash) == [AuditLog.argumentsHash(large), AuditLog.argumentsHash(small)])
+        #expect(records.allSatisfy { !$0.argumentsHash.contains("secret") && $0.argumentsHash.count == 64 })
+        #expect(try await log.verify().isIntact)
+    }
+
     /// The hashes are part of the stored chain: the same input must give the same hex forever,
     /// or records written by an earlier version stop verifying. Expected values from Python:
     /// sha256 of `json.dumps(v, sort_keys=True, separators=(',',':'), ensure_ascii=False)`, and
@@ -77,7 +94,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-audit-\(UUID().uuidString)").path
         let log = try await AuditLog.open(store: try SQLiteStore(directory: dir))
         log.record(AuditEntry(atMs: 1_700_000_000_000, identity: "key:k1", action: "tools/call", target: "t", outcome: "ok",
-                              latencyMicros: 42, argumentsHash: "ab", detail: "d"))
+                              latencyMicros: 42, arguments: AuditArguments(hash: "ab"), detail: "d"))
         let records = try await log.query(AuditQuery())
         #expect(records.map(\.hash) == ["5af2e68e158758a186cc5912123bb9f7ba29a7153270fab376f32725e7b1e681"])
     }
