@@ -67,23 +67,34 @@ extension JSONRPCMessage {
         guard case .object(let o) = json else {
             throw InvalidEnvelope(id: nil, error: JSONRPCError(.invalidRequest, "Invalid request: a JSON-RPC message must be an object, got \(json.typeName)"))
         }
-        let rawID = o["id"]
+        // One pass over the members: the envelope's own, and the rest kept in `extra` in order.
+        var version: JSONValue?, rawID: JSONValue?, method: JSONValue?, params: JSONValue?
+        var result: JSONValue?, errorValue: JSONValue?
+        var extra = JSONObject()
+        for (key, value) in o {
+            switch key {
+            case "jsonrpc": version = value
+            case "id": rawID = value
+            case "method": method = value
+            case "params": params = value
+            case "result": result = value
+            case "error": errorValue = value
+            default: extra[key] = value
+            }
+        }
         let id = rawID.flatMap(RequestID.init)
         func invalid(_ message: String) -> InvalidEnvelope {
             InvalidEnvelope(id: id, error: JSONRPCError(.invalidRequest, "Invalid request: \(message)"))
         }
-        guard o["jsonrpc"] == .string("2.0") else { throw invalid("\"jsonrpc\" must be \"2.0\"") }
+        guard case .string("2.0")? = version else { throw invalid("\"jsonrpc\" must be \"2.0\"") }
         if let rawID, id == nil, !rawID.isNull { throw invalid("\"id\" must be a string or an integer") }
-        var extra = JSONObject()
-        for (k, v) in o where !Self.envelopeKeys.contains(k) { extra[k] = v }
 
-        if let method = o["method"] {
+        if let method {
             guard case .string(let name) = method else { throw invalid("\"method\" must be a string") }
-            let params = o["params"]
             if let params, params.objectValue == nil, params.arrayValue == nil {
                 throw invalid("\"params\" must be an object or an array")
             }
-            if o["result"] != nil || o["error"] != nil { throw invalid("a request cannot carry \"result\" or \"error\"") }
+            if result != nil || errorValue != nil { throw invalid("a request cannot carry \"result\" or \"error\"") }
             if rawID == nil {
                 self = .notification(Notification(method: name, params: params, extra: extra))
             } else {
@@ -93,11 +104,11 @@ extension JSONRPCMessage {
             return
         }
         guard rawID != nil else { throw invalid("a message needs \"method\" or \"id\"") }
-        if let result = o["result"] {
-            guard o["error"] == nil else { throw invalid("a response cannot carry both \"result\" and \"error\"") }
+        if let result {
+            guard errorValue == nil else { throw invalid("a response cannot carry both \"result\" and \"error\"") }
             guard let id else { throw invalid("a result response needs a string or integer \"id\"") }
             self = .response(Response(id: id, outcome: .success(result), extra: extra))
-        } else if let errorValue = o["error"] {
+        } else if let errorValue {
             guard let error = JSONRPCError(json: errorValue) else { throw invalid("\"error\" must be an object with an integer \"code\"") }
             self = .response(Response(id: id, outcome: .failure(error), extra: extra))
         } else {

@@ -43,7 +43,8 @@ extension Gateway {
             audit("invalid", "arguments of \(argumentSize) bytes")
             throw PolicyError(.tooLarge, "The arguments of \(name) are \(argumentSize) bytes; the limit is \(policy.config.maxArgumentBytes)").rpcError
         }
-        if let problem = inputProblem(entry, arguments: arguments) {
+        let validators = callValidators(for: entry)
+        if let problem = inputProblem(validators, arguments: arguments) {
             audit("invalid", problem)
             // 2025-11-25 and later: input validation failures are tool execution errors, so the model can correct them.
             return ["content": [["type": "text", "text": .string("Invalid arguments for \(name): \(problem)")]], "isError": true]
@@ -62,7 +63,7 @@ extension Gateway {
             audit("input_required")
             return result
         }
-        if let problem = outputProblem(entry, result: result) {
+        if let problem = outputProblem(validators, result: result) {
             audit("error", problem)
             throw JSONRPCError(.internalError, "The result of \(name) does not match its outputSchema: \(problem)")
         }

@@ -213,16 +213,27 @@ extension Gateway {
 
     /// Makes a result right for the client's era: modern results carry `resultType` (and cache
     /// hints on cacheable ones); legacy results carry neither.
-    func shape(_ result: JSONValue, method: String, context: RequestContext) -> Result<JSONValue, JSONRPCError> {
-        guard case .object(var o) = result else { return .success(result) }
+    /// The result is taken, not copied: an upstream's answer is changed in place.
+    func shape(_ result: consuming JSONValue, method: String, context: RequestContext) -> Result<JSONValue, JSONRPCError> {
+        var o: JSONObject
+        switch consume result {
+        case .object(let object): o = object
+        case let other: return .success(other)
+        }
         let resultType = o["resultType"]?.stringValue ?? "complete"
         switch context.era {
         case .modern:
             o["resultType"] = .string(resultType)
             // Results name Hangar as their server, not the upstream behind it.
-            var meta = o["_meta"]?.objectValue ?? [:]
-            meta[MetaKey.serverInfo] = Self.serverInfo
-            o["_meta"] = .object(meta)
+            if let i = o.index(forKey: "_meta") {
+                let old = o.values[i]
+                o.values[i] = .null  // `old` is now the only reference: the update below is in place
+                var meta = (consume old).objectValue ?? [:]
+                meta[MetaKey.serverInfo] = Self.serverInfo
+                o.values[i] = .object(meta)
+            } else {
+                o["_meta"] = [MetaKey.serverInfo: Self.serverInfo]
+            }
             if resultType == "complete", Self.cacheableMethods.contains(method) {
                 if o["ttlMs"] == nil { o["ttlMs"] = .int(Int64(config.listTTLMilliseconds)) }
                 if o["cacheScope"] == nil { o["cacheScope"] = "private" }

@@ -8,18 +8,22 @@ struct ToolValidators: Sendable {
 }
 
 extension Gateway {
+    /// The schemas a call is checked against: the tool's, or none when validation is off.
+    func callValidators(for entry: ExposedCatalog.Entry) -> ToolValidators {
+        policy.config.validateSchemas ? validators(for: entry) : ToolValidators()
+    }
+
     /// Why `arguments` fail the tool's `inputSchema`, or nil when they pass (or there is none).
-    func inputProblem(_ entry: ExposedCatalog.Entry, arguments: JSONValue?) -> String? {
-        guard policy.config.validateSchemas, let input = validators(for: entry).input else { return nil }
+    func inputProblem(_ validators: ToolValidators, arguments: JSONValue?) -> String? {
+        guard let input = validators.input else { return nil }
         let instance = arguments ?? [:]
         if input.isValid(instance) { return nil }
         return input.validate(instance).summary
     }
 
     /// Why a result's `structuredContent` fails the tool's `outputSchema`, or nil.
-    func outputProblem(_ entry: ExposedCatalog.Entry, result: JSONValue) -> String? {
-        guard policy.config.validateSchemas, result["isError"]?.boolValue != true,
-              let output = validators(for: entry).output else { return nil }
+    func outputProblem(_ validators: ToolValidators, result: JSONValue) -> String? {
+        guard let output = validators.output, result["isError"]?.boolValue != true else { return nil }
         guard let structured = result["structuredContent"] else {
             return "the tool declares an outputSchema but returned no structuredContent"
         }
