@@ -45,6 +45,10 @@ struct JSONRPCMessageTests {
         InvalidShape(#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#, id: nil, #""id" must be a string or an integer"#),
         InvalidShape(#"{"jsonrpc":"2.0","id":[1],"result":{}}"#, id: nil, #""id" must be a string or an integer"#),
         InvalidShape(#"{"jsonrpc":"2.0","id":null,"result":{}}"#, id: nil, #"needs a string or integer "id""#),
+        // A member that is present with a null value still counts as present.
+        InvalidShape(#"{"jsonrpc":"2.0","id":13,"method":"m","result":null}"#, id: .int(13), #"cannot carry "result" or "error""#),
+        InvalidShape(#"{"jsonrpc":"2.0","id":14,"result":{},"error":null}"#, id: .int(14), #"both "result" and "error""#),
+        InvalidShape(#"{"jsonrpc":null,"id":15,"method":"m"}"#, id: .int(15), #""jsonrpc" must be "2.0""#),
     ]
 
     @Test("every invalid shape is -32600, with the id when it can be read", arguments: invalidShapes)
