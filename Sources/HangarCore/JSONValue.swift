@@ -54,13 +54,23 @@ extension JSONValue {
         return false
     }
 
-    /// Member lookup on objects; `nil` for anything else.
+    /// Member lookup on objects; `nil` for anything else. Setting a member of anything but an
+    /// object does nothing. A member is changed in place: an object held only here is not
+    /// copied, and neither are the objects on the way in `v["a"]?["b"] = x`.
     public subscript(key: String) -> JSONValue? {
-        get { objectValue?[key] }
-        set {
-            guard case .object(var o) = self else { return }
-            o[key] = newValue
-            self = .object(o)
+        get {
+            guard case .object(let o) = self else { return nil }
+            return o[key]
+        }
+        _modify {
+            guard case .object(var o) = self else {
+                var ignored: JSONValue?
+                yield &ignored
+                return
+            }
+            self = .null  // `o` now holds the only reference this value had
+            defer { self = .object(o) }
+            yield &o[key]
         }
     }
 

@@ -192,7 +192,7 @@ extension Gateway {
             let target = original.map { _ in params["name"]?.stringValue ?? "" } ?? params["uri"]?.stringValue ?? ""
             return try await forwardAskingClient(method, params: params, target: target, upstream: upstream, sink: sink, context: context)
         }
-        return try await upstream.request(method, params: params, sink: sink)
+        return try await upstream.request(method, params: consume params, sink: sink)
     }
 
     /// A page of a list; the cursor is an opaque offset.

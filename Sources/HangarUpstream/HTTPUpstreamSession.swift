@@ -102,10 +102,10 @@ final class HTTPUpstreamSession: UpstreamSession {
         }
     }
 
-    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
+    func request(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
         let hs = handshake
         let id = nextID()
-        let shaped = ClientIdentity.shape(params, era: hs.era, version: hs.version)
+        let shaped = ClientIdentity.shape(consume params, era: hs.era, version: hs.version)
         let body = JSONRPCMessage.request(.init(id: .int(id), method: method, params: shaped)).serialized()
         let extra = headers(for: method, params: shaped)
         do {

@@ -32,7 +32,7 @@ final class InProcessSession: UpstreamSession {
         (ended, end) = AsyncStream.makeStream(of: Void.self)
     }
 
-    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
+    func request(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
         do {
             return try await server.handle(method, params: params)
         } catch let error as JSONRPCError {

@@ -114,9 +114,9 @@ final class StdioUpstreamSession: UpstreamSession {
         }
     }
 
-    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
+    func request(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
         let hs = handshake
-        return try await rawRequest(method, params: ClientIdentity.shape(params, era: hs.era, version: hs.version), timeout: timeout, sink: sink, ask: ask)
+        return try await rawRequest(method, params: ClientIdentity.shape(consume params, era: hs.era, version: hs.version), timeout: timeout, sink: sink, ask: ask)
     }
 
     func notify(_ method: String, params: JSONValue?) async {

@@ -339,12 +339,12 @@ public final class Upstream: Sendable {
     }
 
     /// Sends a request to the upstream and returns its result.
-    public func request(_ method: String, params: JSONValue?, timeout: Duration? = nil,
+    public func request(_ method: String, params: consuming JSONValue?, timeout: Duration? = nil,
                         sink: RequestNotificationSink? = nil, ask: ServerRequestHandler? = nil) async throws(UpstreamError) -> JSONValue {
         let timeout = timeout ?? config.requestTimeout
         do {
             let session = try await liveSession(timeout: min(timeout, config.connectTimeout))
-            return try await session.request(method, params: params, timeout: timeout, sink: sink, ask: ask)
+            return try await session.request(method, params: consume params, timeout: timeout, sink: sink, ask: ask)
         } catch let error as UpstreamError {
             throw error
         } catch {

@@ -5,7 +5,7 @@ import HangarCore
 protocol UpstreamSession: Sendable {
     var handshake: Handshake { get }
     /// Sends a request and waits for its answer. Throws `UpstreamError`.
-    func request(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue
+    func request(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue
     func notify(_ method: String, params: JSONValue?) async
     /// Background work for the session's lifetime (streams to listen on); returns when the session ends.
     func run() async -> String
@@ -37,19 +37,24 @@ enum ClientIdentity {
     /// client can answer is what the upstream may ask. A request without them (a legacy
     /// client's, which cannot be given input_required through Hangar, or Hangar's own)
     /// declares none, so the upstream does not ask what nobody will answer.
-    static func shape(_ params: JSONValue?, era: ProtocolEra, version: String) -> JSONValue {
-        var object = params?.objectValue ?? [:]
-        var meta = object["_meta"]?.objectValue ?? [:]
+    ///
+    /// The params are taken, not copied: members change in place.
+    static func shape(_ params: consuming JSONValue?, era: ProtocolEra, version: String) -> JSONValue {
+        var shaped = (consume params) ?? [:]
+        if shaped.objectValue == nil { shaped = [:] }
+        if shaped["_meta"]?.objectValue == nil { shaped["_meta"] = [:] }
         switch era {
         case .modern:
-            meta[MetaKey.protocolVersion] = .string(version)
-            if meta[MetaKey.clientCapabilities]?.objectValue == nil { meta[MetaKey.clientCapabilities] = [:] }
-            meta[MetaKey.clientInfo] = info
+            shaped["_meta"]?[MetaKey.protocolVersion] = .string(version)
+            if shaped["_meta"]?[MetaKey.clientCapabilities]?.objectValue == nil { shaped["_meta"]?[MetaKey.clientCapabilities] = [:] }
+            shaped["_meta"]?[MetaKey.clientInfo] = info
         case .legacy:
-            for key in meta.keys where key.hasPrefix("io.modelcontextprotocol/") { meta.removeValue(forKey: key) }
+            for key in shaped["_meta"]?.objectValue?.keys ?? [] where key.hasPrefix("io.modelcontextprotocol/") {
+                shaped["_meta"]?[key] = nil
+            }
+            if shaped["_meta"]?.objectValue?.isEmpty == true { shaped["_meta"] = nil }
         }
-        if meta.isEmpty { object.removeValue(forKey: "_meta") } else { object["_meta"] = .object(meta) }
-        return .object(object)
+        return shaped
     }
 
     static var initializeParams: JSONValue {

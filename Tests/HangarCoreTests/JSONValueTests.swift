@@ -1,0 +1,31 @@
+import HangarCore
+import Testing
+
+@Suite struct JSONValueTests {
+    @Test("setting a member changes this value only, at any depth, and keeps every member's place")
+    func memberUpdates() {
+        var v: JSONValue = ["a": 1, "m": ["x": 1, "y": 2], "z": 3]
+        let before = v
+        v["m"]?["x"] = 10
+        v["m"]?["new"] = true
+        v["a"] = nil
+        v["n"] = "added"
+        #expect(v == ["m": ["x": 10, "y": 2, "new": true], "z": 3, "n": "added"])
+        #expect(v.objectValue?.keys.elements == ["m", "z", "n"])
+        #expect(v["m"]?.objectValue?.keys.elements == ["x", "y", "new"])
+        #expect(before == ["a": 1, "m": ["x": 1, "y": 2], "z": 3], "a copy taken before is untouched")
+
+        v["missing"]?["x"] = 1
+        #expect(v["missing"] == nil, "optional chaining into a missing member sets nothing")
+    }
+
+    @Test("members of anything but an object cannot be set or read", arguments: [
+        JSONValue.string("text"), [1, 2], .null, 7, true,
+    ])
+    func nonObjects(_ value: JSONValue) {
+        var v = value
+        v["k"] = 1
+        #expect(v == value)
+        #expect(v["k"] == nil)
+    }
+}
