@@ -4,6 +4,24 @@
 /// read the same on both sides.
 public typealias JSONObject = OrderedDictionary<String, JSONValue>
 
+extension OrderedDictionary where Key == String, Value == JSONValue {
+    /// Changes the object stored under `key` in place, however many changes `body` makes. A
+    /// member that is absent (appended) or not an object starts as `[:]`. The member is taken
+    /// out while `body` runs, so an object held only here is changed without a copy.
+    public mutating func modifyObject<R>(_ key: String, _ body: (inout JSONObject) throws -> R) rethrows -> R {
+        var member: JSONObject = [:]
+        guard let index = index(forKey: key) else {
+            defer { self[key] = .object(member) }
+            return try body(&member)
+        }
+        let old = values[index]
+        values[index] = .null
+        if case .object(let object) = consume old { member = object }
+        defer { values[index] = .object(member) }
+        return try body(&member)
+    }
+}
+
 /// Any JSON value. Messages pass through Hangar as these, so unknown fields survive.
 public enum JSONValue: Sendable, Hashable {
     case null
@@ -55,22 +73,18 @@ extension JSONValue {
     }
 
     /// Member lookup on objects; `nil` for anything else. Setting a member of anything but an
-    /// object does nothing. A member is changed in place: an object held only here is not
-    /// copied, and neither are the objects on the way in `v["a"]?["b"] = x`.
+    /// object does nothing. A top-level member is set in place (an object held only here is
+    /// not copied); for several changes to a nested object use `JSONObject.modifyObject`.
     public subscript(key: String) -> JSONValue? {
         get {
             guard case .object(let o) = self else { return nil }
             return o[key]
         }
-        _modify {
-            guard case .object(var o) = self else {
-                var ignored: JSONValue?
-                yield &ignored
-                return
-            }
-            self = .null  // `o` now holds the only reference this value had
-            defer { self = .object(o) }
-            yield &o[key]
+        set {
+            guard case .object(var o) = self else { return }
+            self = .null  // `o` now holds this value's only reference: the write below is in place
+            o[key] = newValue
+            self = .object(o)
         }
     }
 

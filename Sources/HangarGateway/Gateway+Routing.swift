@@ -225,15 +225,7 @@ extension Gateway {
         case .modern:
             o["resultType"] = .string(resultType)
             // Results name Hangar as their server, not the upstream behind it.
-            if let i = o.index(forKey: "_meta") {
-                let old = o.values[i]
-                o.values[i] = .null  // `old` is now the only reference: the update below is in place
-                var meta = (consume old).objectValue ?? [:]
-                meta[MetaKey.serverInfo] = Self.serverInfo
-                o.values[i] = .object(meta)
-            } else {
-                o["_meta"] = [MetaKey.serverInfo: Self.serverInfo]
-            }
+            o.modifyObject("_meta") { $0[MetaKey.serverInfo] = Self.serverInfo }
             if resultType == "complete", Self.cacheableMethods.contains(method) {
                 if o["ttlMs"] == nil { o["ttlMs"] = .int(Int64(config.listTTLMilliseconds)) }
                 if o["cacheScope"] == nil { o["cacheScope"] = "private" }

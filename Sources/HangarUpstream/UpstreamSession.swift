@@ -40,21 +40,20 @@ enum ClientIdentity {
     ///
     /// The params are taken, not copied: members change in place.
     static func shape(_ params: consuming JSONValue?, era: ProtocolEra, version: String) -> JSONValue {
-        var shaped = (consume params) ?? [:]
-        if shaped.objectValue == nil { shaped = [:] }
-        if shaped["_meta"]?.objectValue == nil { shaped["_meta"] = [:] }
-        switch era {
-        case .modern:
-            shaped["_meta"]?[MetaKey.protocolVersion] = .string(version)
-            if shaped["_meta"]?[MetaKey.clientCapabilities]?.objectValue == nil { shaped["_meta"]?[MetaKey.clientCapabilities] = [:] }
-            shaped["_meta"]?[MetaKey.clientInfo] = info
-        case .legacy:
-            for key in shaped["_meta"]?.objectValue?.keys ?? [] where key.hasPrefix("io.modelcontextprotocol/") {
-                shaped["_meta"]?[key] = nil
+        var object: JSONObject = [:]
+        if case .object(let o)? = consume params { object = o }
+        object.modifyObject("_meta") { meta in
+            switch era {
+            case .modern:
+                meta[MetaKey.protocolVersion] = .string(version)
+                if meta[MetaKey.clientCapabilities]?.objectValue == nil { meta[MetaKey.clientCapabilities] = [:] }
+                meta[MetaKey.clientInfo] = info
+            case .legacy:
+                for key in meta.keys where key.hasPrefix("io.modelcontextprotocol/") { meta.removeValue(forKey: key) }
             }
-            if shaped["_meta"]?.objectValue?.isEmpty == true { shaped["_meta"] = nil }
         }
-        return shaped
+        if object["_meta"]?.objectValue?.isEmpty == true { object.removeValue(forKey: "_meta") }
+        return .object(object)
     }
 
     static var initializeParams: JSONValue {
