@@ -22,6 +22,8 @@ struct Report: Sendable {
             + "\(plan.clients) clients: \(plan.clients) × \(plan.fastCallsPerClient) / \(plan.timeRounds) rounds × \(plan.clients) × \(plan.timeCallsPerClient) calls.")
         Swift.print("mcp-server-time runs direct, behind hangar stdio and behind hangar serve at once; the paths take turns in each round,")
         Swift.print("  and its ratios are the median round's (each round pairs figures taken moments apart).")
+        Swift.print("  A diagnostic pair takes turns too: the upstream alone pinned to CPUs 1-, and hangar stdio pinned to CPU 0 with")
+        Swift.print("  its upstream on CPUs 1-; their ratio is Hangar's cost when it does not compete with the upstream for a CPU.")
         Swift.print("HTTP client: raw blocking HTTP/1.1 keep-alive sockets, one thread per connection; stdio: blocking pipe I/O,")
         Swift.print("  \(plan.clients) requests pipelined on the one pipe. Clock: ContinuousClock; percentiles: nearest rank over all samples.")
         Swift.print("hangar CPU: user + system time of the hangar process (all threads) over the calls, warm-ups included, per call"
@@ -59,6 +61,15 @@ struct Report: Sendable {
                 let sorted = values.sorted()
                 ratio("mcp-server-time: \(path.rawValue) / direct, \(what) calls/s", sorted[sorted.count / 2], true)
                 line("  \(sorted.count) rounds, lowest … highest", String(format: "%.1f … %.1f %%", sorted[0] * 100, sorted[sorted.count - 1] * 100), "", nil)
+            }
+        }
+        // Hangar on CPU 0 and the upstream on the others, against the upstream alone on those:
+        // no target; it shows how much of the shortfall above is the two competing for one CPU.
+        let apart = timeRounds.filter { $0.path == .hangarStdioSeparateCPUs }
+        if !apart.isEmpty {
+            for (what, values) in [("sequential", apart.map(\.sequential)), ("\(plan.clients)-client", apart.map(\.concurrent))] {
+                let sorted = values.sorted()
+                ratio("  upstream on CPUs 1-: hangar stdio on CPU 0 / direct, \(what)", sorted[sorted.count / 2], false)
             }
         }
         // The fast upstream's shares show Hangar's own cost; they have no target.

@@ -8,6 +8,10 @@ enum CallPath: String, Sendable {
     case hangarStdio = "hangar stdio"
     case hangarHTTP = "hangar serve HTTP"
     case hangarHTTPAsyncClient = "hangar serve HTTP, AHC client"
+    /// A diagnostic pair: the upstream alone on CPUs 1…, and `hangar stdio` on CPU 0 with its
+    /// upstream on CPUs 1…
+    case directOtherCPUs = "direct stdio, cpus 1-"
+    case hangarStdioSeparateCPUs = "hangar stdio cpu 0, upstream 1-"
 }
 
 /// One row of the tools/call table.
@@ -140,14 +144,22 @@ struct Scenarios: Sendable {
     /// first path moves each round). A Python upstream's own speed drifts by ±10% over
     /// seconds, so each round's ratios pair figures taken moments apart; the report takes the
     /// median round. The rows combine all rounds.
+    ///
+    /// With two CPUs or more, a diagnostic pair joins the rounds: a second `hangar stdio` on
+    /// CPU 0 with its upstream on CPUs 1…, against the upstream alone on CPUs 1…. The same work
+    /// without Hangar and the upstream competing for one CPU; its ratio pairs those two.
     func interleaved(_ upstream: UpstreamUnderTest) async -> (rows: [CallRow], rounds: [PathRatios]) {
-        let paths: [CallPath] = [.direct, .hangarStdio, .hangarHTTP]
+        let separate = CPUPlacement.cpuCount >= 2
+        let paths: [CallPath] = [.direct, .hangarStdio, .hangarHTTP] + (separate ? [.directOtherCPUs, .hangarStdioSeparateCPUs] : [])
         var rows = paths.map { CallRow(upstream: upstream.label, path: $0) }
         let n = counts(upstream), depth = plan.clients
         var direct: StdioPeer?, viaStdio: StdioPeer?, server: HangarServeProcess?
+        var directApart: StdioPeer?, viaApart: StdioPeer?
         func stopAll() async {
             await direct?.stop()
             await viaStdio?.stop()
+            await directApart?.stop()
+            await viaApart?.stop()
             await server?.stop()
         }
         do {
@@ -155,24 +167,35 @@ struct Scenarios: Sendable {
             let config = try workspace.writeConfig("rounds-\(upstream.serverName)",
                                                    servers: [(upstream.serverName, upstream.command, upstream.arguments)])
             viaStdio = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config]))
+            if separate {
+                directApart = try await StdioPeer.start(workspace.spec(upstream.command, upstream.arguments))
+                viaApart = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config]))
+            }
             server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
         } catch {
             for i in rows.indices { rows[i].failure = "\(error)" }
             await stopAll()
             return (rows, [])
         }
-        let peers = [CallPath.direct: (direct!, upstream.directCall), .hangarStdio: (viaStdio!, upstream.gatewayCall)]
+        var peers = [CallPath.direct: (direct!, upstream.directCall), .hangarStdio: (viaStdio!, upstream.gatewayCall)]
+        if let directApart, let viaApart {
+            peers[.directOtherCPUs] = (directApart, upstream.directCall)
+            peers[.hangarStdioSeparateCPUs] = (viaApart, upstream.gatewayCall)
+        }
         let endpoint = server!.endpoint
         var sequential: [CallPath: [SequentialResult]] = [:], concurrent: [CallPath: [ConcurrentResult]] = [:]
         var sequentialCPU: [CallPath: CPUShare] = [:], concurrentCPU: [CallPath: CPUShare] = [:]
-        let pids: [CallPath: pid_t] = [.hangarStdio: viaStdio!.child.pid, .hangarHTTP: server!.child.pid]
+        var pids: [CallPath: pid_t] = [.hangarStdio: viaStdio!.child.pid, .hangarHTTP: server!.child.pid]
+        if let viaApart { pids[.hangarStdioSeparateCPUs] = viaApart.child.pid }
         var rounds: [PathRatios] = []
         do {
-            for (peer, request) in peers.values {
-                try await onThread("bench-stdio") {
-                    try peer.prepare(request)
-                    _ = try peer.sequential(request, calls: 0, warmup: n.warmup)
-                }
+            for (path, (peer, request)) in peers {
+                try await onThread("bench-stdio") { try peer.prepare(request) }
+                // After the first call the upstream runs: place both before the warm-up, so the
+                // threads they start later (Python's workers) inherit their CPUs.
+                if path == .directOtherCPUs { try CPUPlacement.pin(peer.child.pid, to: 1...(CPUPlacement.cpuCount - 1)) }
+                if path == .hangarStdioSeparateCPUs { try CPUPlacement.separate(hangar: peer.child.pid) }
+                _ = try await onThread("bench-stdio") { try peer.sequential(request, calls: 0, warmup: n.warmup) }
             }
             _ = try await onThread("bench-http") { try endpoint.call(upstream.gatewayCall) }
             _ = try await endpoint.sequential(upstream.gatewayCall, calls: 0, warmup: n.warmup)
@@ -203,8 +226,9 @@ struct Scenarios: Sendable {
                     concurrent[path, default: []].append(c)
                     (seq[path], conc[path]) = (s.callsPerSecond, c.callsPerSecond)
                 }
-                for path in paths.dropFirst() {
-                    rounds.append(PathRatios(path: path, sequential: seq[path]! / seq[.direct]!, concurrent: conc[path]! / conc[.direct]!))
+                for path in paths.dropFirst() where path != .directOtherCPUs {
+                    let base: CallPath = path == .hangarStdioSeparateCPUs ? .directOtherCPUs : .direct
+                    rounds.append(PathRatios(path: path, sequential: seq[path]! / seq[base]!, concurrent: conc[path]! / conc[base]!))
                 }
             }
             for i in rows.indices {

@@ -58,6 +58,11 @@ public struct ProcessTable: Sendable {
         return Entry(parent: parent, cpuTicks: utime + stime + cutime + cstime, rssPages: max(rss, 0))
     }
 
+    /// The processes whose parent is `pid`, at this moment.
+    public static func children(of pid: Int32, procRoot: String = "/proc") -> [Int32] {
+        read(procRoot: procRoot).children[pid] ?? []
+    }
+
     /// CPU time of one process (every thread, and children it has reaped); nil if it is gone.
     /// Reads only that process's stat file.
     public static func cpuTime(of pid: Int32, procRoot: String = "/proc") -> Duration? {
