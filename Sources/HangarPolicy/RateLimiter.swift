@@ -71,10 +71,19 @@ public final class RateLimiter: Sendable {
     /// `.rateLimited` error that says which limit and when to retry.
     public func acquire(identity: String, server: String, tool: String) throws(PolicyError) -> Permit {
         if limits.isUnlimited { return Permit(limiter: nil, identity: identity) }
-        var checks: [(key: String, rate: Rate, what: String)] = []
-        if let r = limits.perIdentity { checks.append(("i:" + identity, r, "calls by \(identity)")) }
-        if let r = limits.tools[tool] ?? limits.perTool { checks.append(("t:" + tool, r, "calls of \(tool)")) }
-        if let r = limits.perServer { checks.append(("s:" + server, r, "calls to server \(server)")) }
+        // What a bucket counts is put in words only for a refusal, not on every call.
+        enum Counted { case byIdentity, ofTool, toServer }
+        func words(_ counted: Counted) -> String {
+            switch counted {
+            case .byIdentity: "calls by \(identity)"
+            case .ofTool: "calls of \(tool)"
+            case .toServer: "calls to server \(server)"
+            }
+        }
+        var checks: [(key: String, rate: Rate, counted: Counted)] = []
+        if let r = limits.perIdentity { checks.append(("i:" + identity, r, .byIdentity)) }
+        if let r = limits.tools[tool] ?? limits.perTool { checks.append(("t:" + tool, r, .ofTool)) }
+        if let r = limits.perServer { checks.append(("s:" + server, r, .toServer)) }
         let at = now()
         let concurrency = limits.concurrentPerIdentity
         let refusal: PolicyError? = state.withLock { s in
@@ -92,7 +101,7 @@ public final class RateLimiter: Sendable {
                 if b.tokens < 1 {
                     let wait = (1 - b.tokens) / check.rate.perSecond
                     return PolicyError(.rateLimited,
-                                       "Rate limit exceeded for \(check.what) (\(Self.format(check.rate.perSecond))/s); retry in \(Self.format(wait)) s",
+                                       "Rate limit exceeded for \(words(check.counted)) (\(Self.format(check.rate.perSecond))/s); retry in \(Self.format(wait)) s",
                                        retryAfter: .nanoseconds(Int64(wait * 1e9)))
                 }
                 refilled.append((check.key, b))

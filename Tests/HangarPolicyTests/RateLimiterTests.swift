@@ -34,6 +34,20 @@ import Testing
         #expect(throws: PolicyError.self) { try limiter.acquire(identity: "a", server: "s", tool: "other") }
     }
 
+    @Test("a refusal names what its bucket counts: calls by the identity, of the tool, to the server")
+    func aRefusalNamesItsBucket() throws {
+        let one = RateLimiter.Rate(perSecond: 1, burst: 1)
+        for (limits, phrase) in [(RateLimiter.Limits(perIdentity: one), "calls by key:k1"),
+                                 (RateLimiter.Limits(perTool: one), "calls of time__now"),
+                                 (RateLimiter.Limits(perServer: one), "calls to server time")] {
+            let limiter = RateLimiter(limits: limits, now: FakeClock().read)
+            _ = try limiter.acquire(identity: "key:k1", server: "time", tool: "time__now")
+            #expect { try limiter.acquire(identity: "key:k1", server: "time", tool: "time__now") } throws: { error in
+                (error as? PolicyError)?.message.hasPrefix("Rate limit exceeded for \(phrase) (1/s); retry in 1 s") == true
+            }
+        }
+    }
+
     @Test func concurrencyIsCappedPerIdentityAndFreedOnRelease() throws {
         let limiter = RateLimiter(limits: .init(concurrentPerIdentity: 2))
         let p1 = try limiter.acquire(identity: "a", server: "s", tool: "t")
