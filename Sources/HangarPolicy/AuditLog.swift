@@ -58,6 +58,18 @@ public struct AuditArguments: Sendable, Hashable {
         case .hash(let hash): hash
         }
     }
+
+    /// The same arguments, known only by their hash (which is computed now if it was deferred).
+    var hashed: AuditArguments {
+        if case .hash = form { return self }
+        return AuditArguments(hash: hash)
+    }
+
+    /// Whether the hash is still to be computed (the values are held until then).
+    var isDeferred: Bool {
+        if case .value = form { return true }
+        return false
+    }
 }
 
 /// The result of checking the chain.
@@ -140,6 +152,11 @@ public final class AuditLog: Sendable {
         AuditLog(store: store, last: try await store.lastAudit(), interval: interval)
     }
 
+    /// How many queued entries still hold their arguments' values (for tests).
+    var queuedArgumentsDeferred: Int {
+        pending.withLock { $0.count { $0.arguments?.isDeferred == true } }
+    }
+
     /// Queues an entry; it reaches the store within `interval` (or at `flush()`).
     public func record(_ entry: AuditEntry) {
         let count = pending.withLock { p in
@@ -161,8 +178,14 @@ public final class AuditLog: Sendable {
         do {
             try await writer.write(batch, to: store)
         } catch {
-            // Nothing is dropped: the batch goes back in front of what came meanwhile.
-            pending.withLock { $0.insert(contentsOf: batch, at: 0) }
+            // Nothing is dropped: the batch goes back in front of what came meanwhile, its
+            // arguments reduced to their hashes, so a store that stays down does not keep them.
+            let kept = batch.map { entry in
+                var entry = entry
+                entry.arguments = entry.arguments?.hashed
+                return entry
+            }
+            pending.withLock { $0.insert(contentsOf: kept, at: 0) }
             throw error
         }
     }

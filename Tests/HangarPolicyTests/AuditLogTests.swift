@@ -1,7 +1,8 @@
 import Foundation
 import HangarCore
-import HangarPolicy
+@testable import HangarPolicy
 import HangarStore
+import Synchronization
 import Testing
 
 @Suite struct AuditLogTests {
@@ -79,6 +80,39 @@ import Testing
         let records = try await log.query(AuditQuery())
         #expect(records.map(\.argumentsHash) == [AuditLog.argumentsHash(large), AuditLog.argumentsHash(small)])
         #expect(records.allSatisfy { !$0.argumentsHash.contains("secret") && $0.argumentsHash.count == 64 })
+        #expect(try await log.verify().isIntact)
+    }
+
+    /// A store that refuses appends until `down` is false; everything else goes to SQLite.
+    final class FlakyStore: AuditStore, SettingsStore {
+        let base: SQLiteStore
+        let down = Mutex(true)
+        init(_ base: SQLiteStore) { self.base = base }
+        func appendAudit(_ records: [AuditRecord]) async throws(StoreError) {
+            if down.withLock({ $0 }) { throw StoreError(.unavailable, operation: "append audit", detail: "disk gone") }
+            try await base.appendAudit(records)
+        }
+        func lastAudit() async throws(StoreError) -> AuditRecord? { try await base.lastAudit() }
+        func auditRecords(_ query: AuditQuery) async throws(StoreError) -> [AuditRecord] { try await base.auditRecords(query) }
+        func auditChain(after seq: Int64, limit: Int) async throws(StoreError) -> [AuditRecord] { try await base.auditChain(after: seq, limit: limit) }
+        func setting(_ key: String) async throws(StoreError) -> String? { try await base.setting(key) }
+        func setSetting(_ key: String, _ value: String?) async throws(StoreError) { try await base.setSetting(key, value) }
+    }
+
+    /// A batch the store refuses stays queued, its arguments reduced to their hash, and is
+    /// written with the right hash once the store is back.
+    @Test func aRefusedBatchIsKeptHashedAndWrittenLater() async throws {
+        let store = FlakyStore(try SQLiteStore())
+        let log = try await AuditLog.open(store: store)
+        let arguments: JSONValue = ["path": "/etc/hosts"]
+        let deferred = AuditArguments(arguments, byteCount: JSONWriter.byteCount(arguments))
+        #expect(deferred.isDeferred && !deferred.hashed.isDeferred && deferred.hashed.hash == deferred.hash)
+        log.record(AuditEntry(identity: "local", action: "tools/call", target: "t", outcome: "ok", arguments: deferred))
+        await #expect(throws: StoreError.self) { try await log.flush() }
+        #expect(log.queuedArgumentsDeferred == 0, "a refused batch keeps hashes, not values")
+        store.down.withLock { $0 = false }
+        let records = try await log.query(AuditQuery())
+        #expect(records.map(\.argumentsHash) == [AuditLog.argumentsHash(arguments)])
         #expect(try await log.verify().isIntact)
     }
 
