@@ -22,14 +22,14 @@ enum CPUPlacement {
         guard taskset.terminationStatus == 0 else { throw BenchmarkError("taskset could not move process \(pid)") }
     }
 
+    /// Every CPU but the first, where `separate` puts Hangar.
+    static var otherCPUs: ClosedRange<Int> { 1...(cpuCount - 1) }
+
     /// Hangar (`pid`) on CPU 0 and every process below it on the other CPUs.
     static func separate(hangar pid: pid_t) throws(BenchmarkError) {
-        var below = ProcessTable.children(of: pid)
+        let below = ProcessTable.processes(below: pid)
         guard !below.isEmpty else { throw BenchmarkError("hangar \(pid) has no upstream process to move") }
         try pin(pid, to: 0...0)
-        while let next = below.popLast() {
-            try pin(next, to: 1...(cpuCount - 1))
-            below += ProcessTable.children(of: next)
-        }
+        for process in below { try pin(process, to: otherCPUs) }
     }
 }

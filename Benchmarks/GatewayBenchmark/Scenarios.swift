@@ -193,7 +193,7 @@ struct Scenarios: Sendable {
                 try await onThread("bench-stdio") { try peer.prepare(request) }
                 // After the first call the upstream runs: place both before the warm-up, so the
                 // threads they start later (Python's workers) inherit their CPUs.
-                if path == .directOtherCPUs { try CPUPlacement.pin(peer.child.pid, to: 1...(CPUPlacement.cpuCount - 1)) }
+                if path == .directOtherCPUs { try CPUPlacement.pin(peer.child.pid, to: CPUPlacement.otherCPUs) }
                 if path == .hangarStdioSeparateCPUs { try CPUPlacement.separate(hangar: peer.child.pid) }
                 _ = try await onThread("bench-stdio") { try peer.sequential(request, calls: 0, warmup: n.warmup) }
             }

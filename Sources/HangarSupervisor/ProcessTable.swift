@@ -58,9 +58,9 @@ public struct ProcessTable: Sendable {
         return Entry(parent: parent, cpuTicks: utime + stime + cutime + cstime, rssPages: max(rss, 0))
     }
 
-    /// The processes whose parent is `pid`, at this moment.
-    public static func children(of pid: Int32, procRoot: String = "/proc") -> [Int32] {
-        read(procRoot: procRoot).children[pid] ?? []
+    /// Every process below `pid` (children, their children, ...), from one reading of /proc.
+    public static func processes(below pid: Int32, procRoot: String = "/proc") -> [Int32] {
+        Array(read(procRoot: procRoot).descendants(of: pid).dropFirst())
     }
 
     /// CPU time of one process (every thread, and children it has reaped); nil if it is gone.

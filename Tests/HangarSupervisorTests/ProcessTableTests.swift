@@ -37,8 +37,8 @@ struct ProcessTableTests {
         #expect(ProcessTable.cpuTime(of: getpid()) != nil)
     }
 
-    @Test("the children of a process are those whose stat names it as parent")
-    func childrenOfAProcess() throws {
+    @Test("the processes below one are those whose stat names it, or one below it, as parent")
+    func processesBelowAProcess() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         for (pid, parent) in [(100, 1), (200, 100), (201, 100), (300, 200)] {
@@ -46,8 +46,8 @@ struct ProcessTableTests {
             let line = "\(pid) (p) S \(parent) 1 1 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 1 1000 10 0"
             try line.write(toFile: "\(root)/\(pid)/stat", atomically: true, encoding: .utf8)
         }
-        #expect(ProcessTable.children(of: 100, procRoot: root).sorted() == [200, 201])
-        #expect(ProcessTable.children(of: 200, procRoot: root) == [300])
-        #expect(ProcessTable.children(of: 300, procRoot: root).isEmpty)
+        #expect(ProcessTable.processes(below: 100, procRoot: root).sorted() == [200, 201, 300])
+        #expect(ProcessTable.processes(below: 200, procRoot: root) == [300])
+        #expect(ProcessTable.processes(below: 300, procRoot: root).isEmpty)
     }
 }
