@@ -59,8 +59,9 @@ public final class StdioDownstream: Sendable {
         state.withLock { $0.listenerToken = token }
         defer { gateway.removeListener(token) }
         channel.startReading()
-        // End of input closes the channel (both ways): what is still running is cancelled.
-        await channel.closed
+        // End of input closes the channel (both ways), and so does cancelling this task:
+        // what is still running is cancelled.
+        await withTaskCancellationHandler { await channel.closed } onCancel: { channel.close() }
         inFlight.cancelAll()
         await inFlight.drained()
         await outputPump?.value  // the answers reach a file before the process exits

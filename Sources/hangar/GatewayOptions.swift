@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HangarGateway
 import Logging
+import UnixSignals
 
 /// Options every command that runs the gateway shares.
 struct GatewayOptions: ParsableArguments {
@@ -44,5 +45,18 @@ func withGateway<T: Sendable>(_ gateway: Gateway, _ body: @escaping @Sendable ()
             }
         }
         throw CancellationError()
+    }
+}
+
+/// Runs `body` until it returns or the process gets SIGTERM or SIGINT. A signal cancels
+/// `body` and waits for it, so what it started ends in order instead of dying with the process.
+func untilTerminated(_ body: @escaping @Sendable () async throws -> Void) async throws {
+    let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await body() }
+        group.addTask { for await _ in signals { return } }
+        try await group.next()
+        group.cancelAll()
+        try await group.waitForAll()
     }
 }

@@ -16,7 +16,9 @@ struct Stdio: AsyncParsableCommand {
         try await withGateway(gateway) {
             await gateway.waitUntilReady(timeout: config.startupWait)
             PageRelease.now(logger, "start-up is over")
-            try await downstream.run()
+            // A client that stops its server with SIGTERM (or a Ctrl-C) gets the same orderly
+            // end as one that closes stdin: queued audit records are written, upstreams stopped.
+            try await untilTerminated { try await downstream.run() }
         }
     }
 }

@@ -13,7 +13,12 @@ struct Daemon {
 
     /// Starts a second daemon on the first one's config and data (the first has exited).
     static func start(reusing previous: Daemon) async throws -> Daemon {
-        try await launch(directory: previous.directory, extraArguments: [])
+        try await start(in: previous.directory)
+    }
+
+    /// Starts a daemon on the config (`hangar.json`) and data (`data/`) in `directory`.
+    static func start(in directory: String) async throws -> Daemon {
+        try await launch(directory: directory, extraArguments: [])
     }
 
     static func start(servers: JSONValue, gateway: JSONValue = [:], policy: JSONValue? = nil, hosted: JSONValue? = nil,

@@ -266,6 +266,26 @@ extension Interop {
             try await waitUntil("the approved lookup is back") { $0.contains("fast__lookup") }
         }
 
+        @Test("`hangar stdio` stopped with SIGTERM, its client still attached, exits 0 with its last call audited")
+        func stdioWritesItsAuditBeforeExiting() async throws {
+            let dir = try TestEnvironment.temporaryDirectory()  // the daemon below removes it when stopped
+            try TestEnvironment.write(["mcpServers": ["fast": Daemon.fastServer()]], to: dir + "/hangar.json")
+            let stdio = try await TestProcess.start(TestEnvironment.hangar, ["stdio", "--config", dir + "/hangar.json"],
+                                                    environment: ["HANGAR_DATA_DIR": dir + "/data"])
+            let (body, _) = Daemon.modernRequest(id: 7, MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": "audit me"]])
+            stdio.stdin.send(body)
+            let answer = await stdio.waitForLine { $0.contains(#""id":7"#) }
+            #expect(answer?.contains("audit me") == true, "\(stdio.stderrLines)")
+            // At once, well inside the audit log's batching interval, and with stdin still open.
+            stdio.child.signalGroup(SIGTERM)
+            #expect(await stdio.waitForExit(timeout: .seconds(30)) == 0, "SIGTERM ends it in order, not by the signal")
+
+            let daemon = try await Daemon.start(in: dir)
+            defer { Task { await daemon.stop() } }
+            let audit = try await Self.cli(daemon, ["audit", "--json", "--limit", "100"], key: nil)
+            #expect(audit.out.joined().contains("fast__echo"), "the call's record was written before the exit: \(audit.out)")
+        }
+
         @Test("A legacy session belongs to the identity that opened it")
         func sessionsAreBoundToTheirIdentity() async throws {
             let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()], policy: ["auth": "required"])
