@@ -134,8 +134,7 @@ public final class AuditLog: Sendable {
                 prev = r.hash
                 records.append(r)
             }
-            try await store.appendAudit(records)
-            try await store.setSetting(AuditLog.headSetting, "\(seq):\(prev)")
+            try await store.appendAudit(records, settings: [AuditLog.headSetting: "\(seq):\(prev)"])
             lastSeq = seq
             lastHash = prev
         }

@@ -181,18 +181,41 @@ extension SQLiteStore {
 // MARK: - Audit
 
 extension SQLiteStore {
-    public func appendAudit(_ records: [AuditRecord]) async throws(StoreError) {
-        guard !records.isEmpty else { return }
+    public func appendAudit(_ records: [AuditRecord], settings: [String: String?]) async throws(StoreError) {
+        guard !records.isEmpty || !settings.isEmpty else { return }
         try await write("append audit") { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO audit (seq, at_ms, identity, action, target, outcome, latency_us, args_hash, detail, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for r in records {
-                try insert.execute(arguments: [r.seq, r.atMs, r.identity, r.action, r.target, r.outcome, r.latencyMicros,
-                                               r.argumentsHash, r.detail, r.prevHash, r.hash])
+            // Rows go in by the chunk, one statement each: a batch of 256 is four statements, not 256.
+            var start = records.startIndex
+            while start < records.endIndex {
+                let chunk = records[start..<min(start + Self.auditRowsPerInsert, records.endIndex)]
+                var values: [DatabaseValue] = []
+                values.reserveCapacity(chunk.count * 11)
+                for r in chunk {
+                    values.append(r.seq.databaseValue)
+                    values.append(r.atMs.databaseValue)
+                    values.append(r.identity.databaseValue)
+                    values.append(r.action.databaseValue)
+                    values.append(r.target.databaseValue)
+                    values.append(r.outcome.databaseValue)
+                    values.append(r.latencyMicros.databaseValue)
+                    values.append(r.argumentsHash.databaseValue)
+                    values.append(r.detail.databaseValue)
+                    values.append(r.prevHash.databaseValue)
+                    values.append(r.hash.databaseValue)
+                }
+                try db.cachedStatement(sql: Self.auditInsert(rows: chunk.count)).execute(arguments: StatementArguments(values))
+                start = chunk.endIndex
             }
+            for (key, value) in settings { try Self.setSetting(key, value, in: db) }
         }
+    }
+
+    static let auditRowsPerInsert = 64
+
+    /// `INSERT INTO audit ... VALUES` with `rows` rows of placeholders (each count is prepared once per connection).
+    static func auditInsert(rows: Int) -> String {
+        "INSERT INTO audit (seq, at_ms, identity, action, target, outcome, latency_us, args_hash, detail, prev_hash, hash) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     public func lastAudit() async throws(StoreError) -> AuditRecord? {
@@ -281,13 +304,16 @@ extension SQLiteStore {
     }
 
     public func setSetting(_ key: String, _ value: String?) async throws(StoreError) {
-        try await write("store setting") { db in
-            if let value {
-                try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                               arguments: [key, value])
-            } else {
-                try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [key])
-            }
+        try await write("store setting") { db in try Self.setSetting(key, value, in: db) }
+    }
+
+    /// Sets or (with nil) removes one setting, with statements prepared once per connection.
+    private static func setSetting(_ key: String, _ value: String?, in db: Database) throws {
+        if let value {
+            try db.cachedStatement(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                .execute(arguments: [key, value])
+        } else {
+            try db.cachedStatement(sql: "DELETE FROM settings WHERE key = ?").execute(arguments: [key])
         }
     }
 }

@@ -88,9 +88,9 @@ import Testing
         let base: SQLiteStore
         let down = Mutex(true)
         init(_ base: SQLiteStore) { self.base = base }
-        func appendAudit(_ records: [AuditRecord]) async throws(StoreError) {
+        func appendAudit(_ records: [AuditRecord], settings: [String: String?]) async throws(StoreError) {
             if down.withLock({ $0 }) { throw StoreError(.unavailable, operation: "append audit", detail: "disk gone") }
-            try await base.appendAudit(records)
+            try await base.appendAudit(records, settings: settings)
         }
         func lastAudit() async throws(StoreError) -> AuditRecord? { try await base.lastAudit() }
         func auditRecords(_ query: AuditQuery) async throws(StoreError) -> [AuditRecord] { try await base.auditRecords(query) }

@@ -77,6 +77,29 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         await #expect(throws: StoreError.self) { try await store.appendAudit([records[0]]) }
     }
 
+    /// A batch larger than one insert statement holds goes in whole and in order, with the
+    /// settings given beside it; a refused batch changes neither records nor settings.
+    @Test(arguments: StoreKind.allCases)
+    func anAuditBatchAndItsHeadAreOneTransaction(kind: StoreKind) async throws {
+        let store = try kind.make()
+        func record(_ seq: Int64) -> AuditRecord {
+            AuditRecord(seq: seq, atMs: seq, identity: "local", action: "tools/call", target: "t\(seq % 3)", outcome: "ok",
+                        latencyMicros: seq, argumentsHash: "a\(seq)", detail: seq == 7 ? "it's \"quoted\"" : "",
+                        prevHash: "p\(seq)", hash: "h\(seq)")
+        }
+        let batch = (1...150).map { record(Int64($0)) }
+        try await store.appendAudit(batch, settings: ["audit.head": "150:h150", "other": nil])
+        #expect(try await store.auditChain(after: 0, limit: 1000) == batch)
+        #expect(try await store.setting("audit.head") == "150:h150")
+
+        // Record 151 is new but 150 is taken: the whole batch is refused, and the head stays.
+        await #expect(throws: StoreError.self) {
+            try await store.appendAudit([record(151), record(150)], settings: ["audit.head": "151:h151"])
+        }
+        #expect(try await store.lastAudit()?.seq == 150)
+        #expect(try await store.setting("audit.head") == "150:h150")
+    }
+
     @Test(arguments: StoreKind.allCases)
     func pinsAndSettingsRoundTrip(kind: StoreKind) async throws {
         let store = try kind.make()
