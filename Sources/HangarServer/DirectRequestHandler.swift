@@ -17,7 +17,7 @@ import NIOCore
 /// `Expect`, `Upgrade`, HEAD, HTTP/1.0, anything unusual or malformed) goes on to NIO's
 /// decoder and Hummingbird as before, with its bytes untouched, and so does everything after
 /// it on that connection (so the answers keep their order). A request that arrives while one
-/// is being answered waits, and the socket is not read meanwhile.
+/// is being answered waits, and the socket is not read further meanwhile.
 final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -218,8 +218,12 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context?.flush()
     }
 
+    /// While a request is answered the socket stays readable: holding the read would turn the
+    /// socket's readiness off and on again (an `epoll_ctl` each way) for every request of a
+    /// keep-alive client. The read is held once bytes of a next request wait, so a pipelining
+    /// client is read at most one read ahead.
     func read(context: ChannelHandlerContext) {
-        if case .answering = state {
+        if case .answering = state, let inbound, inbound.readableBytes > 0 {
             heldRead = true
         } else {
             context.read()

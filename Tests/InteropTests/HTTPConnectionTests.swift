@@ -57,6 +57,16 @@ extension Interop {
                 ids.append(answer.json["id"]?.intValue ?? -1)
             }
             #expect(ids == [1, 2, 3])
+
+            // Requests that arrive while the one before them is answered: half of the next with
+            // the slow one, then its other half, then another in a write of its own.
+            let next = Self.echo("five", id: 5)
+            try connection.send(Self.post(MCPMethod.toolsCall, ["name": "fast__sleep", "arguments": ["ms": 200]], id: 4) + next[..<(next.count / 2)])
+            try connection.send(Array(next[(next.count / 2)...]))
+            try connection.send(Self.echo("six", id: 6))
+            var texts: [String?] = []
+            for _ in 0..<3 { texts.append(Self.text(of: try connection.readResponse().json)) }
+            #expect(texts.dropFirst() == ["five", "six"], "\(texts)")
         }
 
         @Test("chunked and large bodies are answered, and the connection keeps serving after them")
