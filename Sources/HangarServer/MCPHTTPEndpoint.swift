@@ -31,8 +31,8 @@ struct MCPHTTPEndpoint: Sendable {
         return HTTPReplies.error(status, id: id, error)
     }
 
-    private func checkOrigin(_ request: Request) -> Response? {
-        guard origins.permits(request.headers[HTTPReplies.originHeader]) else {
+    private func checkOrigin(_ origin: String?) -> Response? {
+        guard origins.permits(origin) else {
             return reject("origin", .forbidden, id: nil, JSONRPCError(.invalidRequest, "Forbidden: Origin not allowed"))
         }
         return nil
@@ -54,7 +54,8 @@ struct MCPHTTPEndpoint: Sendable {
     // MARK: POST
 
     func post(_ request: Request, identity: Identity) async -> Response {
-        if let denied = checkOrigin(request) { return denied }
+        let headers = MCPHeaders(request.headers)
+        if let denied = checkOrigin(headers.origin) { return denied }
         var request = request
         let body: ByteBuffer
         do {
@@ -67,11 +68,10 @@ struct MCPHTTPEndpoint: Sendable {
         if case .unreadable(let error) = frame {
             return reject(error.code == JSONRPCError.Code.parseError.rawValue ? "parse" : "invalid", .badRequest, id: nil, error)
         }
-        let headers = request.headers
-        let headerVersion = headers[HTTPReplies.versionHeader]
-        if let sid = headers[HTTPReplies.sessionHeader] {
+        let headerVersion = headers.version
+        if let sid = headers.session {
             if let session = sessions.get(sid), session.identity == identity.name {
-                return await legacy(frame, session: session, request: request, identity: identity)
+                return await legacy(frame, session: session, headers: headers, identity: identity)
             }
             // A 2026-07-28 request ignores session ids (spec: Earlier Streamable HTTP Revisions).
             if headerVersion.flatMap(ProtocolVersion.era(of:)) != .modern {
@@ -86,7 +86,7 @@ struct MCPHTTPEndpoint: Sendable {
             return nil
         }()
         if let v = headerVersion ?? bodyVersion, ProtocolVersion.era(of: v) != .legacy {
-            return await modern(frame, request: request, identity: identity)
+            return await modern(frame, headers: headers, identity: identity)
         }
         return reject("no_session", .badRequest, id: nil,
                       JSONRPCError(.invalidRequest, "Bad Request: missing Mcp-Session-Id. Send initialize first (2025 protocol versions), or send \(ProtocolVersion.modern) requests with _meta and an MCP-Protocol-Version header"))
@@ -115,8 +115,8 @@ struct MCPHTTPEndpoint: Sendable {
         return HTTPReplies.message(.ok, .response(.result(r.id, result)), extra: [HTTPReplies.sessionHeader: session.id])
     }
 
-    private func legacy(_ frame: IncomingFrame, session: LegacySession, request: Request, identity: Identity) async -> Response {
-        if let v = request.headers[HTTPReplies.versionHeader], ProtocolVersion.era(of: v) == nil {
+    private func legacy(_ frame: IncomingFrame, session: LegacySession, headers: MCPHeaders, identity: Identity) async -> Response {
+        if let v = headers.version, ProtocolVersion.era(of: v) == nil {
             return reject("version", .badRequest, id: nil, JSONRPCError(.invalidRequest, "Unsupported MCP-Protocol-Version: \(v); supported: \(ProtocolVersion.supported.joined(separator: ", "))"))
         }
         let context = RequestContext(era: .legacy, protocolVersion: session.version, identity: identity, server: server)
@@ -157,7 +157,7 @@ struct MCPHTTPEndpoint: Sendable {
                 return reject("invalid", .badRequest, id: r.id, JSONRPCError(.invalidRequest, "Invalid request: this session is already initialized"))
             }
             metrics.request("http", era: "legacy")
-            if streamsProgress(r, request) {
+            if streamsProgress(r, headers) {
                 return streamed(context) { ctx in await session.inFlight.run(r.id) { await gateway.handle(r, context: ctx) } }
             }
             if let listed = await gateway.listResponse(r, context: context) {
@@ -175,8 +175,8 @@ struct MCPHTTPEndpoint: Sendable {
     }
 
     /// A request that asks for progress, from a client that takes SSE, is answered as a stream.
-    private func streamsProgress(_ r: JSONRPCMessage.Request, _ request: Request) -> Bool {
-        r.params?["_meta"]?[MetaKey.progressToken] != nil && (request.headers[.accept]?.contains("text/event-stream") ?? false)
+    private func streamsProgress(_ r: JSONRPCMessage.Request, _ headers: MCPHeaders) -> Bool {
+        r.params?["_meta"]?[MetaKey.progressToken] != nil && (headers.accept?.contains("text/event-stream") ?? false)
     }
 
     /// An SSE answer: the request's notifications as they come, then its response. A request the
@@ -194,7 +194,7 @@ struct MCPHTTPEndpoint: Sendable {
 
     // MARK: modern
 
-    private func modern(_ frame: IncomingFrame, request: Request, identity: Identity) async -> Response {
+    private func modern(_ frame: IncomingFrame, headers: MCPHeaders, identity: Identity) async -> Response {
         let r: JSONRPCMessage.Request
         switch frame {
         case .unreadable(let e):
@@ -210,7 +210,7 @@ struct MCPHTTPEndpoint: Sendable {
         case .single(.success(.request(let req))):
             r = req
         }
-        if let mismatch = validateHeaders(request, r) {
+        if let mismatch = validateHeaders(headers, r) {
             let reason = mismatch.code == JSONRPCError.Code.unsupportedProtocolVersion.rawValue ? "version" : "header_mismatch"
             return reject(reason, .badRequest, id: r.id, mismatch)
         }
@@ -220,7 +220,7 @@ struct MCPHTTPEndpoint: Sendable {
         if r.method == MCPMethod.subscriptionsListen {
             return listen(r)
         }
-        if streamsProgress(r, request) {
+        if streamsProgress(r, headers) {
             return streamed(context) { ctx in await gateway.handle(r, context: ctx) }
         }
         if let listed = await gateway.listResponse(r, context: context) {
@@ -231,16 +231,15 @@ struct MCPHTTPEndpoint: Sendable {
     }
 
     /// The headers a modern request must carry, checked against its body (spec: Server Validation).
-    private func validateHeaders(_ request: Request, _ r: JSONRPCMessage.Request) -> JSONRPCError? {
-        let h = request.headers
-        guard let version = h[HTTPReplies.versionHeader] else {
+    private func validateHeaders(_ h: MCPHeaders, _ r: JSONRPCMessage.Request) -> JSONRPCError? {
+        guard let version = h.version else {
             return JSONRPCError(.headerMismatch, "Header mismatch: the MCP-Protocol-Version header is missing")
         }
         guard ProtocolVersion.era(of: version) == .modern else { return Gateway.unsupportedVersion(version) }
         if let bodyVersion = r.params?["_meta"]?[MetaKey.protocolVersion]?.stringValue, bodyVersion != version {
             return JSONRPCError(.headerMismatch, "Header mismatch: MCP-Protocol-Version header '\(version)' does not match _meta protocolVersion '\(bodyVersion)'")
         }
-        guard let method = h[HTTPReplies.methodHeader] else {
+        guard let method = h.method else {
             return JSONRPCError(.headerMismatch, "Header mismatch: the Mcp-Method header is missing")
         }
         guard method == r.method else {
@@ -248,7 +247,7 @@ struct MCPHTTPEndpoint: Sendable {
         }
         if Self.namedMethods.contains(r.method) {
             let bodyName = r.params?[r.method == MCPMethod.resourcesRead ? "uri" : "name"]?.stringValue
-            guard let raw = h[HTTPReplies.nameHeader] else {
+            guard let raw = h.name else {
                 return JSONRPCError(.headerMismatch, "Header mismatch: the Mcp-Name header is missing")
             }
             guard let name = HeaderValue.decode(raw) else {
@@ -280,7 +279,7 @@ struct MCPHTTPEndpoint: Sendable {
     // MARK: GET and DELETE
 
     func get(_ request: Request, identity: Identity) async -> Response {
-        if let denied = checkOrigin(request) { return denied }
+        if let denied = checkOrigin(request.headers[HTTPReplies.originHeader]) { return denied }
         guard let sid = request.headers[HTTPReplies.sessionHeader] else {
             return Response(status: .methodNotAllowed, headers: [.allow: "POST"])
         }
@@ -299,7 +298,7 @@ struct MCPHTTPEndpoint: Sendable {
     }
 
     func delete(_ request: Request, identity: Identity) async -> Response {
-        if let denied = checkOrigin(request) { return denied }
+        if let denied = checkOrigin(request.headers[HTTPReplies.originHeader]) { return denied }
         guard let sid = request.headers[HTTPReplies.sessionHeader] else {
             return Response(status: .methodNotAllowed, headers: [.allow: "POST"])
         }
@@ -309,5 +308,36 @@ struct MCPHTTPEndpoint: Sendable {
         if let token = session.listenerToken.withLock({ $0 }) { gateway.removeListener(token) }
         session.close()
         return Response(status: .noContent)
+    }
+}
+
+/// The headers the MCP endpoint reads, taken in one pass over a request's fields. A lookup
+/// by name scans the fields up to three times and joins the values into a new string, and a
+/// modern POST asks for six of them.
+struct MCPHeaders {
+    var origin: String?
+    var version: String?
+    var session: String?
+    var method: String?
+    var name: String?
+    var accept: String?
+
+    init(_ fields: HTTPFields) {
+        for field in fields {
+            switch field.name {
+            case HTTPReplies.versionHeader: Self.add(field.value, to: &version)
+            case HTTPReplies.methodHeader: Self.add(field.value, to: &method)
+            case HTTPReplies.nameHeader: Self.add(field.value, to: &name)
+            case HTTPReplies.sessionHeader: Self.add(field.value, to: &session)
+            case .accept: Self.add(field.value, to: &accept)
+            case HTTPReplies.originHeader: Self.add(field.value, to: &origin)
+            default: continue
+            }
+        }
+    }
+
+    /// A repeated field reads as its values joined, as `HTTPFields`' subscript gives them.
+    private static func add(_ value: String, to slot: inout String?) {
+        slot = slot.map { $0 + ", " + value } ?? value
     }
 }

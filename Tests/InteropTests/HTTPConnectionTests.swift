@@ -69,6 +69,19 @@ extension Interop {
             #expect(texts.dropFirst() == ["five", "six"], "\(texts)")
         }
 
+        @Test("a repeated MCP header reads as its values joined: a second Mcp-Method is a header mismatch")
+        func repeatedHeader() async throws {
+            let (daemon, connection) = try await Self.connected()
+            defer { Task { await daemon.stop() } }
+            try connection.send(Self.post(MCPMethod.toolsList, [:], id: 1, extraHeaders: "Mcp-Method: tools/list\r\n"))
+            let refused = try connection.readResponse()
+            #expect(refused.status == 400)
+            #expect(refused.json["error"]?["code"]?.intValue == Int64(JSONRPCError.Code.headerMismatch.rawValue), "\(refused.json)")
+            #expect(refused.json["error"]?["message"]?.stringValue?.contains("'tools/list, tools/list'") == true, "\(refused.json)")
+            try connection.send(Self.echo("after", id: 2))
+            #expect(Self.text(of: try connection.readResponse().json) == "after")
+        }
+
         @Test("chunked and large bodies are answered, and the connection keeps serving after them")
         func chunkedAndLargeBodies() async throws {
             let (daemon, connection) = try await Self.connected(policy: ["maxArgumentBytes": .int(4 << 20), "maxResultBytes": .int(4 << 20)])
