@@ -66,11 +66,6 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         self.context = nil
     }
 
-    /// A `Connection: close` header: the connection ends after this answer.
-    static func closes(_ fields: HTTPFields) -> Bool {
-        fields[.connection].map { $0.lowercased().contains("close") } ?? false
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         if case .passing = state {
@@ -135,7 +130,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     private func start(_ head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext) {
         state = .answering
-        let asksClose = Self.closes(head.headerFields)
+        let asksClose = HTTP1Wire.closes(head.headerFields)
         let channel = context.channel
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let answer = self.answer
@@ -157,11 +152,9 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         } catch {
             response = Response(status: .badRequest, headers: [.connection: "close", .contentLength: "0"])
         }
-        let closes = asksClose || Self.closes(response.headers)
-        if closes { response.headers[.connection] = "close" }
-        var head = response.head
+        let closes = asksClose || HTTP1Wire.closes(response.headers)
         var bytes = channel.allocator.buffer(capacity: 256)
-        let framing = HTTP1Wire.write(&head, into: &bytes)
+        let framing = HTTP1Wire.write(response.head, closes: closes, into: &bytes)
         let writer = ResponseWriter(handler: handler, framing: framing, allocator: channel.allocator)
         writer.send(bytes, flush: false)
         do {

@@ -178,19 +178,19 @@ enum HTTP1Wire {
         case chunked
     }
 
-    /// Adjusts the response's framing headers and writes its head.
-    static func write(_ response: inout HTTPResponse, into buffer: inout ByteBuffer) -> Framing {
-        let framing: Framing
+    /// Writes the response's head with the framing NIO's encoder would give it: a body of
+    /// known length keeps its Content-Length and loses any Transfer-Encoding, another is sent
+    /// chunked, and a status that has no body gets neither. With `closes`, the head says
+    /// `Connection: close` in place of any Connection field. One pass over the fields decides,
+    /// a second writes them: the fields themselves are not changed.
+    static func write(_ response: HTTPResponse, closes: Bool, into buffer: inout ByteBuffer) -> Framing {
         let code = response.status.code
+        let framing: Framing
         if (100..<200).contains(code) || code == 204 || code == 304 {
-            response.headerFields[.contentLength] = nil
-            response.headerFields[.transferEncoding] = nil
             framing = .none
-        } else if response.headerFields[.contentLength] != nil {
-            response.headerFields[.transferEncoding] = nil
+        } else if response.headerFields.contains(where: { $0.name == .contentLength }) {
             framing = .contentLength
         } else {
-            response.headerFields[.transferEncoding] = "chunked"
             framing = .chunked
         }
         buffer.writeStaticString("HTTP/1.1 ")
@@ -198,18 +198,36 @@ enum HTTP1Wire {
         buffer.writeStaticString(" ")
         buffer.writeString(response.status.reasonPhrase)
         buffer.writeStaticString("\r\n")
-        write(response.headerFields, into: &buffer)
+        for field in response.headerFields {
+            switch field.name {
+            case .transferEncoding: continue
+            case .contentLength where framing == .none: continue
+            case .connection where closes: continue
+            default: writeLine(field, into: &buffer)
+            }
+        }
+        if framing == .chunked { buffer.writeStaticString("Transfer-Encoding: chunked\r\n") }
+        if closes { buffer.writeStaticString("Connection: close\r\n") }
+        buffer.writeStaticString("\r\n")
         return framing
+    }
+
+    /// Whether a request's or response's fields ask to close the connection after the
+    /// response (`Connection: close`).
+    static func closes(_ fields: HTTPFields) -> Bool {
+        fields.contains { $0.name == .connection && $0.value.lowercased().contains("close") }
+    }
+
+    private static func writeLine(_ field: HTTPField, into buffer: inout ByteBuffer) {
+        buffer.writeString(field.name.rawName)
+        buffer.writeStaticString(": ")
+        buffer.writeString(field.value)
+        buffer.writeStaticString("\r\n")
     }
 
     /// `name: value` lines, then the blank line.
     private static func write(_ fields: HTTPFields, into buffer: inout ByteBuffer) {
-        for field in fields {
-            buffer.writeString(field.name.rawName)
-            buffer.writeStaticString(": ")
-            buffer.writeString(field.value)
-            buffer.writeStaticString("\r\n")
-        }
+        for field in fields { writeLine(field, into: &buffer) }
         buffer.writeStaticString("\r\n")
     }
 
