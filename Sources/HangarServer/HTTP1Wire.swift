@@ -38,6 +38,15 @@ enum HTTP1Wire {
     ]
     private static let version = Array(" HTTP/1.1\r\n".utf8)
 
+    /// Field names clients send on most requests, recognised in place (in any case) so that
+    /// no name string is made, checked and lowercased for them.
+    private static let commonNames: [(spelled: StaticString, name: HTTPField.Name)] = [
+        ("content-type", .contentType), ("accept", .accept), ("mcp-protocol-version", HTTPReplies.versionHeader),
+        ("mcp-method", HTTPReplies.methodHeader), ("mcp-name", HTTPReplies.nameHeader),
+        ("mcp-session-id", HTTPReplies.sessionHeader), ("authorization", .authorization), ("origin", .origin),
+        ("user-agent", .userAgent), ("accept-encoding", .acceptEncoding), ("connection", .connection),
+    ]
+
     /// RFC 9110 token characters, by byte.
     private static let tokenBytes: [Bool] = (0..<256).map { byte in
         let c = UInt8(byte)
@@ -150,7 +159,8 @@ enum HTTP1Wire {
                     authority = text(value)
                     continue
                 }
-                guard let fieldName = HTTPField.Name(text(name)) else { return nil }
+                guard let fieldName = HTTP1Wire.commonNames.first(where: { equals(name, lowercase: $0.spelled) })?.name
+                    ?? HTTPField.Name(text(name)) else { return nil }
                 fields.append(HTTPField(name: fieldName, value: text(value)))
             }
             let request = HTTPRequest(method: method, scheme: "http", authority: authority, path: text(target), headerFields: fields)
