@@ -14,7 +14,12 @@ import Synchronization
 /// calls/s to the fast upstream), for an id Hangar never logs. Otherwise the same: the router
 /// answers, errors become 500, and each response carries Date and Server headers.
 struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Responder.Context == HangarRequestContext {
+    typealias Handler = @Sendable (Request, HangarRequestContext) async -> Response
     let responder: Responder
+    /// The handler of `POST /mcp`, which the router also has: that route is most of the
+    /// traffic, and going straight to it skips the router's trie and responder chain (about
+    /// 7% of the request's side of a proxied call over HTTP).
+    let postMCP: Handler?
     let configuration: ApplicationConfiguration
     let logger: Logger
     let running: @Sendable (any Channel) async -> Void
@@ -22,7 +27,7 @@ struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Re
     @Sendable func onServerRunning(_ channel: any Channel) async { await running(channel) }
 
     func run() async throws {
-        let (responder, logger, serverName) = (self.responder, self.logger, configuration.serverName)
+        let (responder, postMCP, logger, serverName) = (self.responder, self.postMCP, self.logger, configuration.serverName)
         let date = HTTPDate()
         let c = configuration
         let serverConfiguration = ServerConfiguration(address: c.address, serverName: c.serverName, backlog: c.backlog,
@@ -30,7 +35,12 @@ struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Re
         let answer: DirectRequestHandler.Answer = { request, channel in
             var response: Response
             do {
-                response = try await responder.respond(to: request, context: HangarRequestContext(source: .init(channel: channel, logger: logger)))
+                let context = HangarRequestContext(source: .init(channel: channel, logger: logger))
+                if let postMCP, request.method == .post, request.head.path == "/mcp" {
+                    response = await postMCP(request, context)
+                } else {
+                    response = try await responder.respond(to: request, context: context)
+                }
             } catch let error as HTTPParserError {
                 throw error  // a body that broke off: Hummingbird answers 400 and closes
             } catch {

@@ -71,7 +71,8 @@ public struct HangarHTTPServer: Sendable {
                 }
             }
         }
-        router.post("mcp", use: mainEndpoint { request, identity in await endpoint.post(request, identity: identity) })
+        let postMCP = mainEndpoint { request, identity in await endpoint.post(request, identity: identity) }
+        router.post("mcp", use: postMCP)
         router.get("mcp", use: mainEndpoint { request, identity in await endpoint.get(request, identity: identity) })
         router.delete("mcp", use: mainEndpoint { request, identity in await endpoint.delete(request, identity: identity) })
         router.post("i/:id/mcp", use: instanceEndpoint { e, request, identity in await e.post(request, identity: identity) })
@@ -99,6 +100,7 @@ public struct HangarHTTPServer: Sendable {
         }
         return HangarApplication(
             responder: router.buildResponder(),
+            postMCP: postMCP,
             configuration: .init(address: .hostname(host, port: port), serverName: "hangar"),
             logger: logger,
             running: { channel in await onRunning(channel.localAddress?.port ?? port) }
