@@ -286,15 +286,10 @@ public final class AuditLog: Sendable {
         return input.withUnsafeBytes { SHA256.hash(data: $0) }.hexString
     }
 
-    /// Hex SHA-256 of the canonical form of `arguments` (object keys sorted).
+    /// Hex SHA-256 of the canonical form of `arguments` (`JSONWriter.sortedBytes`: object keys
+    /// sorted, so equal arguments hash alike whatever their key order).
     public static func argumentsHash(_ arguments: JSONValue) -> String {
-        canonicalBytes(arguments).withUnsafeBytes { SHA256.hash(data: $0) }.hexString
-    }
-
-    /// `value` serialized with object keys sorted: as long as its plain serialization, and the
-    /// same for equal values whatever their key order.
-    public static func canonicalBytes(_ value: JSONValue) -> [UInt8] {
-        JSONWriter.sortedBytes(value)
+        JSONWriter.sortedBytes(arguments).withUnsafeBytes { SHA256.hash(data: $0) }.hexString
     }
 }
 

@@ -120,7 +120,7 @@ public final class ToolPinning: Sendable {
             o.removeValue(forKey: "_meta")
             definition = .object(o)
         }
-        let bytes = AuditLog.canonicalBytes(definition)
+        let bytes = JSONWriter.sortedBytes(definition)
         return (String(decoding: bytes, as: UTF8.self), SHA256.hash(data: bytes).hexString)
     }
 }

@@ -26,21 +26,14 @@ public protocol SecretStore: Sendable {
 
 /// The append-only audit log.
 public protocol AuditStore: Sendable {
-    /// Appends records whose `seq` the caller assigned, in order, and sets `settings` (nil
-    /// removes one), all in one transaction: the log's head moves with its records.
-    func appendAudit(_ records: [AuditRecord], settings: [String: String?]) async throws(StoreError)
+    /// Appends records whose `seq` the caller assigned, in order, and sets `settings`, all in
+    /// one transaction: the log's head moves with its records.
+    func appendAudit(_ records: [AuditRecord], settings: [String: String]) async throws(StoreError)
     func lastAudit() async throws(StoreError) -> AuditRecord?
     /// Records matching the query, newest first.
     func auditRecords(_ query: AuditQuery) async throws(StoreError) -> [AuditRecord]
     /// Records in chain order with `seq > after`, at most `limit` (for verification).
     func auditChain(after seq: Int64, limit: Int) async throws(StoreError) -> [AuditRecord]
-}
-
-extension AuditStore {
-    /// Appends records whose `seq` the caller assigned, in order, in one transaction.
-    public func appendAudit(_ records: [AuditRecord]) async throws(StoreError) {
-        try await appendAudit(records, settings: [:])
-    }
 }
 
 /// First-seen tool definitions, for drift detection.

@@ -181,41 +181,19 @@ extension SQLiteStore {
 // MARK: - Audit
 
 extension SQLiteStore {
-    public func appendAudit(_ records: [AuditRecord], settings: [String: String?]) async throws(StoreError) {
+    public func appendAudit(_ records: [AuditRecord], settings: [String: String]) async throws(StoreError) {
         guard !records.isEmpty || !settings.isEmpty else { return }
         try await write("append audit") { db in
-            // Rows go in by the chunk, one statement each: a batch of 256 is four statements, not 256.
-            var start = records.startIndex
-            while start < records.endIndex {
-                let chunk = records[start..<min(start + Self.auditRowsPerInsert, records.endIndex)]
-                var values: [DatabaseValue] = []
-                values.reserveCapacity(chunk.count * 11)
-                for r in chunk {
-                    values.append(r.seq.databaseValue)
-                    values.append(r.atMs.databaseValue)
-                    values.append(r.identity.databaseValue)
-                    values.append(r.action.databaseValue)
-                    values.append(r.target.databaseValue)
-                    values.append(r.outcome.databaseValue)
-                    values.append(r.latencyMicros.databaseValue)
-                    values.append(r.argumentsHash.databaseValue)
-                    values.append(r.detail.databaseValue)
-                    values.append(r.prevHash.databaseValue)
-                    values.append(r.hash.databaseValue)
-                }
-                try db.cachedStatement(sql: Self.auditInsert(rows: chunk.count)).execute(arguments: StatementArguments(values))
-                start = chunk.endIndex
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO audit (seq, at_ms, identity, action, target, outcome, latency_us, args_hash, detail, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in records {
+                try insert.execute(arguments: [r.seq, r.atMs, r.identity, r.action, r.target, r.outcome, r.latencyMicros,
+                                               r.argumentsHash, r.detail, r.prevHash, r.hash])
             }
             for (key, value) in settings { try Self.setSetting(key, value, in: db) }
         }
-    }
-
-    static let auditRowsPerInsert = 64
-
-    /// `INSERT INTO audit ... VALUES` with `rows` rows of placeholders (each count is prepared once per connection).
-    static func auditInsert(rows: Int) -> String {
-        "INSERT INTO audit (seq, at_ms, identity, action, target, outcome, latency_us, args_hash, detail, prev_hash, hash) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     public func lastAudit() async throws(StoreError) -> AuditRecord? {

@@ -66,7 +66,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
             records.append(AuditRecord(seq: seq, atMs: seq * 1000, identity: identity, action: "tools/call", target: "t\(i % 2)",
                                        outcome: outcome, latencyMicros: 10, argumentsHash: "x", detail: "", prevHash: "p\(i)", hash: "h\(i)"))
         }
-        try await store.appendAudit(records)
+        try await store.appendAudit(records, settings: [:])
         #expect(try await store.lastAudit()?.seq == 5)
         #expect(try await store.auditRecords(AuditQuery(identity: "key:a")).map(\.seq) == [4, 2])
         #expect(try await store.auditRecords(AuditQuery(outcome: "denied")).map(\.seq) == [3])
@@ -74,11 +74,11 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         #expect(try await store.auditRecords(AuditQuery(limit: 2)).map(\.seq) == [5, 4])
         #expect(try await store.auditChain(after: 2, limit: 2).map(\.seq) == [3, 4])
         // A record with a used sequence number is refused: nothing overwrites the log.
-        await #expect(throws: StoreError.self) { try await store.appendAudit([records[0]]) }
+        await #expect(throws: StoreError.self) { try await store.appendAudit([records[0]], settings: [:]) }
     }
 
-    /// A batch larger than one insert statement holds goes in whole and in order, with the
-    /// settings given beside it; a refused batch changes neither records nor settings.
+    /// A batch goes in whole and in order, with the settings given beside it; a refused batch
+    /// changes neither records nor settings.
     @Test(arguments: StoreKind.allCases)
     func anAuditBatchAndItsHeadAreOneTransaction(kind: StoreKind) async throws {
         let store = try kind.make()
@@ -88,7 +88,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
                         prevHash: "p\(seq)", hash: "h\(seq)")
         }
         let batch = (1...150).map { record(Int64($0)) }
-        try await store.appendAudit(batch, settings: ["audit.head": "150:h150", "other": nil])
+        try await store.appendAudit(batch, settings: ["audit.head": "150:h150"])
         #expect(try await store.auditChain(after: 0, limit: 1000) == batch)
         #expect(try await store.setting("audit.head") == "150:h150")
 
