@@ -57,9 +57,15 @@ public struct JSONParser: ~Copyable {
     private init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
         self.bytes = bytes
         self.limits = limits
-        // Room for a typical message's open members at once, so the stacks rarely grow.
-        keyStack.reserveCapacity(16)
-        valueStack.reserveCapacity(16)
+    }
+
+    /// Room for a typical message's open members at once, so the stacks rarely grow; made at
+    /// the first container, so a lone scalar costs no allocation.
+    private mutating func reserveStacks() {
+        if valueStack.capacity == 0 {
+            keyStack.reserveCapacity(16)
+            valueStack.reserveCapacity(16)
+        }
     }
 
     private func error(_ kind: JSONParseError.Kind, _ message: String) -> JSONParseError {
@@ -111,6 +117,7 @@ public struct JSONParser: ~Copyable {
             index += 1
             return .object(JSONObject())
         }
+        reserveStacks()
         let base = keyStack.count, valueBase = valueStack.count
         while true {
             skipWhitespace()
@@ -153,6 +160,7 @@ public struct JSONParser: ~Copyable {
             index += 1
             return .array([])
         }
+        reserveStacks()
         let base = valueStack.count
         while true {
             skipWhitespace()
