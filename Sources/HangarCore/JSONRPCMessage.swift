@@ -34,13 +34,58 @@ public enum JSONRPCMessage: Sendable, Hashable {
     public struct Response: Sendable, Hashable {
         /// `nil` only for an error about a request whose id could not be read.
         public var id: RequestID?
-        public var outcome: Result<JSONValue, JSONRPCError>
+        /// The result or the error. A result passed through as text is parsed to read it here;
+        /// `error` and `rawResult` read the response without that.
+        public var outcome: Result<JSONValue, JSONRPCError> {
+            get {
+                switch payload {
+                case .outcome(let outcome): outcome
+                case .raw(let raw): .success(raw.value)
+                }
+            }
+            set { payload = .outcome(newValue) }
+        }
         public var extra: JSONObject
+        private var payload: Payload
+
+        private enum Payload: Sendable {
+            case outcome(Result<JSONValue, JSONRPCError>)
+            case raw(RawJSONObject)
+        }
 
         public init(id: RequestID?, outcome: Result<JSONValue, JSONRPCError>, extra: JSONObject = [:]) {
             self.id = id
-            self.outcome = outcome
+            self.payload = .outcome(outcome)
             self.extra = extra
+        }
+
+        /// A result that is written out as the text it came as.
+        public init(id: RequestID, raw: RawJSONObject) {
+            self.id = id
+            self.payload = .raw(raw)
+            self.extra = [:]
+        }
+
+        /// The error, if the response is one.
+        public var error: JSONRPCError? {
+            if case .outcome(.failure(let error)) = payload { return error }
+            return nil
+        }
+
+        /// The result, when it is kept as text.
+        public var rawResult: RawJSONObject? {
+            if case .raw(let raw) = payload { return raw }
+            return nil
+        }
+
+        public static func == (a: Response, b: Response) -> Bool {
+            a.id == b.id && a.outcome == b.outcome && a.extra == b.extra
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(id)
+            hasher.combine(outcome)
+            hasher.combine(extra)
         }
 
         public static func result(_ id: RequestID, _ result: JSONValue) -> Response {
@@ -177,9 +222,14 @@ extension JSONRPCMessage {
             if let p = n.params { member(#""params":"#, p) }
         case .response(let r):
             member(#""id":"#, r.id?.json ?? .null)
-            switch r.outcome {
-            case .success(let v): member(#""result":"#, v)
-            case .failure(let e): member(#""error":"#, e.json)
+            if let raw = r.rawResult {
+                (#","result":"# as StaticString).withUTF8Buffer { out.append(contentsOf: $0) }
+                out.append(contentsOf: raw.bytes)
+            } else {
+                switch r.outcome {
+                case .success(let v): member(#""result":"#, v)
+                case .failure(let e): member(#""error":"#, e.json)
+                }
             }
         }
         for (k, v) in extra {

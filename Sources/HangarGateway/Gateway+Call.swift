@@ -5,7 +5,11 @@ import HangarUpstream
 extension Gateway {
     /// tools/call through the policy plane: authorize, rate-limit, check sizes and the input
     /// schema, forward, check the output schema and size, redact, audit.
-    func callTool(_ params: JSONValue?, context: RequestContext) async throws -> JSONValue {
+    ///
+    /// A stdio upstream's result comes back as text and goes on as text: the checks parse only
+    /// the members they read, and its size is its length. It is parsed whole only when a
+    /// secret could be in it, to redact.
+    func callTool(_ params: JSONValue?, context: RequestContext) async throws -> UpstreamResult {
         let started = ContinuousClock.now
         let identity = context.identity
         let name = try Self.requiredString(params, "name")
@@ -47,23 +51,44 @@ extension Gateway {
         if let problem = inputProblem(validators, arguments: arguments) {
             audit("invalid", problem)
             // 2025-11-25 and later: input validation failures are tool execution errors, so the model can correct them.
-            return ["content": [["type": "text", "text": .string("Invalid arguments for \(name): \(problem)")]], "isError": true]
+            return .value(["content": [["type": "text", "text": .string("Invalid arguments for \(name): \(problem)")]], "isError": true])
         }
-        var result: JSONValue
+        var answer: UpstreamResult
         do {
-            result = try await forward(MCPMethod.toolsCall, params: params, renamed: entry.originalName, to: entry.server, context: context)
+            answer = try await forward(MCPMethod.toolsCall, params: params, renamed: entry.originalName, to: entry.server,
+                                       context: context, keepingText: true)
         } catch let error as UpstreamError {
             let rpc = error.rpcError
             let redacted = JSONRPCError(code: rpc.code, message: policy.redactor.redact(rpc.message), data: rpc.data.map { policy.redactor.redact($0) ?? $0 })
             audit("error", redacted.message)
             throw redacted
         }
+        if case .text(let text) = answer, policy.redactor.mayAppear(inJSON: text.bytes) { answer = .value(text.value) }
+        if case .text(let text) = answer {
+            if text["resultType"]?.stringValue == "input_required" {
+                audit("input_required")
+                return answer
+            }
+            let isError = text["isError"]?.boolValue == true
+            if let problem = outputProblem(validators, isError: isError, structuredContent: text["structuredContent"]) {
+                audit("error", problem)
+                throw JSONRPCError(.internalError, "The result of \(name) does not match its outputSchema: \(problem)")
+            }
+            // Counted as received: the text that goes on, but for the members Hangar sets.
+            if text.bytes.count > policy.config.maxResultBytes {
+                audit("error", "result of \(text.bytes.count) bytes")
+                throw PolicyError(.tooLarge, "The result of \(name) is \(text.bytes.count) bytes; the limit is \(policy.config.maxResultBytes)").rpcError
+            }
+            audit(isError ? "error" : "ok")
+            return answer
+        }
+        var result = answer.value
         // An interim answer asking the client for input is not the tool's result: nothing to check yet.
         if result["resultType"]?.stringValue == "input_required" {
             audit("input_required")
-            return result
+            return .value(result)
         }
-        if let problem = outputProblem(validators, result: result) {
+        if let problem = outputProblem(validators, isError: result["isError"]?.boolValue == true, structuredContent: result["structuredContent"]) {
             audit("error", problem)
             throw JSONRPCError(.internalError, "The result of \(name) does not match its outputSchema: \(problem)")
         }
@@ -74,6 +99,6 @@ extension Gateway {
         }
         if let redacted = policy.redactor.redact(result) { result = redacted }
         audit(result["isError"]?.boolValue == true ? "error" : "ok")
-        return result
+        return .value(result)
     }
 }

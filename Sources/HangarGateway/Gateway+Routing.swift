@@ -28,8 +28,20 @@ extension Gateway {
             if context.era == .modern, request.method != MCPMethod.initialize {
                 try Self.checkModernMeta(request.params)
             }
-            let result = try await route(request, context: context)
-            outcome = shape(result, method: request.method, context: context)
+            if request.method == MCPMethod.toolsCall {
+                switch try await callTool(request.params, context: context) {
+                case .value(let result):
+                    outcome = shape(result, method: request.method, context: context)
+                case .text(let result):
+                    switch shape(text: result, context: context) {
+                    case .success(let shaped): return JSONRPCMessage.Response(id: request.id, raw: shaped)
+                    case .failure(let error): outcome = .failure(error)
+                    }
+                }
+            } else {
+                let result = try await route(request, context: context)
+                outcome = shape(result, method: request.method, context: context)
+            }
         } catch let error as JSONRPCError {
             outcome = .failure(error)
         } catch let error as UpstreamError {
@@ -98,8 +110,6 @@ extension Gateway {
             return try page(catalog.resources.filter { context.sees($0.server) }.map(\.definition), key: "resources", params: params)
         case MCPMethod.resourceTemplatesList:
             return try page(catalog.resourceTemplates.filter { context.sees($0.server) }.map(\.definition), key: "resourceTemplates", params: params)
-        case MCPMethod.toolsCall:
-            return try await callTool(params, context: context)
         case MCPMethod.promptsGet:
             let name = try Self.requiredString(params, "name")
             guard let entry = catalog.prompt(named: name), context.sees(entry.server) else { throw JSONRPCError.invalidParams("Unknown prompt: \(name)") }
@@ -166,7 +176,14 @@ extension Gateway {
     /// client; questions the upstream asks on the way become input_required for a modern client.
 
     func forward(_ method: String, params: JSONValue?, renamed original: String?, to server: String,
-                         context: RequestContext) async throws -> JSONValue {
+                 context: RequestContext) async throws -> JSONValue {
+        try await forward(method, params: params, renamed: original, to: server, context: context, keepingText: false).value
+    }
+
+    /// Forwards a request to the upstream that serves it; with `keepingText`, an object result
+    /// may come back as the text it came as (see `UpstreamResult`).
+    func forward(_ method: String, params: JSONValue?, renamed original: String?, to server: String,
+                 context: RequestContext, keepingText: Bool) async throws -> UpstreamResult {
         guard let upstream = pool.upstream(named: server) else { throw JSONRPCError(.internalError, "no upstream '\(server)'") }
         var params = params ?? [:]
         if let original { params["name"] = .string(original) }
@@ -190,9 +207,10 @@ extension Gateway {
            params["requestState"]?.stringValue?.hasPrefix(ParkedCalls.statePrefix) == true
             || (upstream.status.era == .legacy && ParkedCalls.canAnswer(params["_meta"]?[MetaKey.clientCapabilities])) {
             let target = original.map { _ in params["name"]?.stringValue ?? "" } ?? params["uri"]?.stringValue ?? ""
-            return try await forwardAskingClient(method, params: params, target: target, upstream: upstream, sink: sink, context: context)
+            return .value(try await forwardAskingClient(method, params: params, target: target, upstream: upstream, sink: sink, context: context))
         }
-        return try await upstream.request(method, params: consume params, sink: sink)
+        if keepingText { return try await upstream.requestKeepingText(method, params: consume params, sink: sink) }
+        return .value(try await upstream.request(method, params: consume params, sink: sink))
     }
 
     /// A page of a list; the cursor is an opaque offset.
@@ -214,6 +232,29 @@ extension Gateway {
     /// Makes a result right for the client's era: modern results carry `resultType` (and cache
     /// hints on cacheable ones); legacy results carry neither.
     /// The result is taken, not copied: an upstream's answer is changed in place.
+    /// `shape` for a tools/call result kept as text: the same members change, and the rest
+    /// stays as it came.
+    func shape(text result: RawJSONObject, context: RequestContext) -> Result<RawJSONObject, JSONRPCError> {
+        let resultType = result["resultType"]?.stringValue
+        var meta = result["_meta"]?.objectValue
+        switch context.era {
+        case .modern:
+            meta = (meta ?? [:])
+            meta?[MetaKey.serverInfo] = Self.serverInfo
+            return .success(result.replacing([("resultType", .string(resultType ?? "complete")), ("_meta", meta.map { .object($0) })]))
+        case .legacy:
+            if resultType == "input_required" {
+                return .failure(JSONRPCError(.internalError,
+                    "The upstream server needs input from the client (\(result["inputRequests"]?.objectValue?.keys.joined(separator: ", ") ?? "")), which a \(context.protocolVersion) session cannot give through Hangar"))
+            }
+            var changes: [(key: String, value: JSONValue?)] = [("resultType", nil), ("ttlMs", nil), ("cacheScope", nil)]
+            if meta?.removeValue(forKey: MetaKey.serverInfo) != nil {
+                changes.append(("_meta", meta?.isEmpty == false ? .object(meta!) : nil))
+            }
+            return .success(result.replacing(changes))
+        }
+    }
+
     func shape(_ result: consuming JSONValue, method: String, context: RequestContext) -> Result<JSONValue, JSONRPCError> {
         var o: JSONObject
         switch consume result {

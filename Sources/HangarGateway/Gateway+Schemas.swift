@@ -22,9 +22,9 @@ extension Gateway {
     }
 
     /// Why a result's `structuredContent` fails the tool's `outputSchema`, or nil.
-    func outputProblem(_ validators: ToolValidators, result: JSONValue) -> String? {
-        guard let output = validators.output, result["isError"]?.boolValue != true else { return nil }
-        guard let structured = result["structuredContent"] else {
+    func outputProblem(_ validators: ToolValidators, isError: Bool, structuredContent: @autoclosure () -> JSONValue?) -> String? {
+        guard let output = validators.output, !isError else { return nil }
+        guard let structured = structuredContent() else {
             return "the tool declares an outputSchema but returned no structuredContent"
         }
         if output.isValid(structured) { return nil }

@@ -14,6 +14,32 @@ public struct Redactor: Sendable {
 
     public var isEmpty: Bool { secrets.isEmpty }
 
+    /// Whether a string or key in this JSON text could hold a secret, without parsing it: true
+    /// when a secret's bytes appear in the text, when the text has a `\u` escape (which can
+    /// spell any character), or when a secret has a character JSON may escape otherwise (`"`,
+    /// `\`, `/`, a control character). False means `redact` of the parsed text changes nothing.
+    public func mayAppear(inJSON text: [UInt8]) -> Bool {
+        guard !secrets.isEmpty else { return false }
+        if secrets.contains(where: { $0.value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x2F }) }) {
+            return true
+        }
+        return text.withUnsafeBufferPointer { buffer in
+            if Self.find(Array("\\u".utf8), in: buffer) { return true }
+            return secrets.contains { Self.find(Array($0.value.utf8), in: buffer) }
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = needle.first, needle.count <= haystack.count else { return false }
+        var i = 0
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first, needle.indices.allSatisfy({ haystack[i + $0] == needle[$0] }) { return true }
+            i += 1
+        }
+        return false
+    }
+
     public func redact(_ text: String) -> String {
         guard !secrets.isEmpty else { return text }
         var out = text

@@ -29,7 +29,7 @@ enum HTTPReplies {
     /// A JSON-RPC answer with the HTTP status its error calls for: a rate limit travels as 429
     /// with `Retry-After`, so HTTP clients and proxies back off too.
     static func answer(_ response: JSONRPCMessage.Response, era: ProtocolEra) -> Response {
-        if case .failure(let e) = response.outcome, e.code == JSONRPCError.Code.limitExceeded.rawValue,
+        if let e = response.error, e.code == JSONRPCError.Code.limitExceeded.rawValue,
            e.data?["reason"]?.stringValue == "rate_limited" {
             let ms = e.data?["retryAfterMs"]?.intValue ?? 1000
             return message(.tooManyRequests, .response(response), extra: [.retryAfter: String(max(1, (ms + 999) / 1000))])
@@ -39,7 +39,7 @@ enum HTTPReplies {
 
     /// The HTTP status a modern-era JSON-RPC error travels with.
     static func status(for response: JSONRPCMessage.Response) -> HTTPResponse.Status {
-        guard case .failure(let e) = response.outcome else { return .ok }
+        guard let e = response.error else { return .ok }
         switch e.code {
         case JSONRPCError.Code.methodNotFound.rawValue: return .notFound
         case JSONRPCError.Code.forbidden.rawValue: return .forbidden

@@ -40,7 +40,7 @@ struct MCPHTTPEndpoint: Sendable {
 
     /// The HTTP answer to a handled request; refusals are counted by reason.
     private func answer(_ response: JSONRPCMessage.Response, era: ProtocolEra) -> Response {
-        if case .failure(let e) = response.outcome {
+        if let e = response.error {
             switch e.data?["reason"]?.stringValue {
             case "rate_limited": metrics.rejected("rate_limited")
             case "forbidden": metrics.rejected("forbidden")
@@ -187,7 +187,7 @@ struct MCPHTTPEndpoint: Sendable {
             var ctx = context
             ctx.notify = { n in emit(JSONRPCMessage.notification(n).serialized()) }
             let response = await run(ctx)
-            if case .failure(let e) = response.outcome, e.code == JSONRPCError.Code.requestCancelled.rawValue { return }
+            if let e = response.error, e.code == JSONRPCError.Code.requestCancelled.rawValue { return }
             emit(JSONRPCMessage.response(response).serialized())
         }
     }

@@ -14,7 +14,9 @@ final class StdioUpstreamSession: UpstreamSession {
     private let eventLoop: any EventLoop
 
     private struct Pending {
-        var continuation: CheckedContinuation<JSONValue, any Error>
+        var continuation: CheckedContinuation<UpstreamResult, any Error>
+        /// Whether the caller takes an object result as text.
+        var keepsText: Bool
         var sink: RequestNotificationSink?
         var ask: ServerRequestHandler?
         var method: String
@@ -89,7 +91,7 @@ final class StdioUpstreamSession: UpstreamSession {
         var learned = try await discover(timeout: probeTimeout)
         if learned == nil {
             do {
-                let result = try await rawRequest(MCPMethod.initialize, params: ClientIdentity.initializeParams, timeout: timeout, sink: nil)
+                let result = try await rawRequest(MCPMethod.initialize, params: ClientIdentity.initializeParams, timeout: timeout, sink: nil).value
                 learned = ClientIdentity.legacyHandshake(from: result)
                 state.withLock { $0.handshake = learned }
                 send(.notification(.init(method: MCPMethod.initialized)))
@@ -106,7 +108,7 @@ final class StdioUpstreamSession: UpstreamSession {
     /// `server/discover`: the handshake if the server is modern, nil if it is not (or is silent).
     private func discover(timeout: Duration) async throws -> Handshake? {
         do {
-            let result = try await rawRequest(MCPMethod.discover, params: ClientIdentity.discoverParams, timeout: timeout, sink: nil)
+            let result = try await rawRequest(MCPMethod.discover, params: ClientIdentity.discoverParams, timeout: timeout, sink: nil).value
             return ClientIdentity.modernHandshake(from: result)
         } catch let error as UpstreamError {
             if case .died = error.code { throw error }
@@ -116,7 +118,14 @@ final class StdioUpstreamSession: UpstreamSession {
 
     func request(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
         let hs = handshake
-        return try await rawRequest(method, params: ClientIdentity.shape(consume params, era: hs.era, version: hs.version), timeout: timeout, sink: sink, ask: ask)
+        return try await rawRequest(method, params: ClientIdentity.shape(consume params, era: hs.era, version: hs.version), timeout: timeout, sink: sink, ask: ask).value
+    }
+
+    func requestKeepingText(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?,
+                            ask: ServerRequestHandler?) async throws -> UpstreamResult {
+        let hs = handshake
+        return try await rawRequest(method, params: ClientIdentity.shape(consume params, era: hs.era, version: hs.version), timeout: timeout,
+                                    sink: sink, ask: ask, keepsText: true)
     }
 
     func notify(_ method: String, params: JSONValue?) async {
@@ -128,7 +137,8 @@ final class StdioUpstreamSession: UpstreamSession {
         state.withLock { $0.channel }?.send(message.serialized())
     }
 
-    private func rawRequest(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler? = nil) async throws -> JSONValue {
+    private func rawRequest(_ method: String, params: JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler? = nil,
+                            keepsText: Bool = false) async throws -> UpstreamResult {
         let id = state.withLock { s -> Int64 in
             defer { s.nextID += 1 }
             return s.nextID
@@ -139,12 +149,12 @@ final class StdioUpstreamSession: UpstreamSession {
         if originalToken != nil { params?["_meta"]?[MetaKey.progressToken] = .int(id) }
         let bytes = JSONRPCMessage.request(.init(id: .int(id), method: method, params: params)).serialized()
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONValue, any Error>) in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<UpstreamResult, any Error>) in
                 let deadline = NIODeadline.now() + .init(timeout)
                 let channel = state.withLock { s -> Result<LineChannel, UpstreamError> in
                     if let reason = s.closedReason { return .failure(UpstreamError(.died, server: server, detail: exitDetail(reason))) }
                     guard let channel = s.channel else { return .failure(UpstreamError(.unavailable, server: server, detail: "not connected")) }
-                    s.pending[id] = Pending(continuation: continuation, sink: sink, ask: ask, method: method, deadline: deadline,
+                    s.pending[id] = Pending(continuation: continuation, keepsText: keepsText, sink: sink, ask: ask, method: method, deadline: deadline,
                                             timeout: timeout, progressToken: originalToken)
                     if s.timerDeadline.map({ deadline < $0 }) ?? true { armTimer(for: deadline, in: &s) }
                     return .success(channel)
@@ -200,9 +210,16 @@ final class StdioUpstreamSession: UpstreamSession {
             logger.warning("upstream sent an oversize line; dropped", metadata: ["hangar.server": "\(server)"])
             return
         }
+        // A result is kept as text for a caller that passes it on; anything else is parsed.
+        let text = RawJSONObject(validating: line.readableBytesView, limits: .upstream)
+        if let text, let answered = answer(text) {
+            let (pending, result) = answered
+            pending.continuation.resume(returning: pending.keepsText ? .text(result) : .value(result.value))
+            return
+        }
         let message: JSONRPCMessage
         do {
-            let value = try JSONParser.parse(line.readableBytesView, limits: .upstream)
+            let value = try text?.value ?? JSONParser.parse(line.readableBytesView, limits: .upstream)
             message = try JSONRPCMessage(json: value)
         } catch {
             logger.warning("upstream sent a line that is not JSON-RPC", metadata: ["hangar.server": "\(server)", "error": "\(error)"])
@@ -214,7 +231,7 @@ final class StdioUpstreamSession: UpstreamSession {
                   let pending = state.withLock({ $0.pending.removeValue(forKey: id) })
             else { return }
             switch response.outcome {
-            case .success(let result): pending.continuation.resume(returning: result)
+            case .success(let result): pending.continuation.resume(returning: .value(result))
             case .failure(let error): pending.continuation.resume(throwing: UpstreamError(.remote(error), server: server, detail: error.message))
             }
         case .notification(let note):
@@ -232,6 +249,15 @@ final class StdioUpstreamSession: UpstreamSession {
                 self.send(.response(.init(id: request.id, outcome: outcome)))
             }
         }
+    }
+
+    /// A result response to a pending request, taken from the pending table; nil for any other
+    /// message, which is parsed and read whole.
+    private func answer(_ message: RawJSONObject) -> (Pending, RawJSONObject)? {
+        guard message.members.count == 3, message.member("jsonrpc", isWritten: #""2.0""#), case .int(let id)? = message["id"],
+              let result = message.object("result") else { return nil }
+        guard let pending = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return nil }
+        return (pending, result)
     }
 
     private func routeNotification(_ note: JSONRPCMessage.Notification) {

@@ -352,6 +352,21 @@ public final class Upstream: Sendable {
         }
     }
 
+    /// `request`, with an object result kept as the text it came as where the session can
+    /// (stdio), for a caller that passes it on.
+    public func requestKeepingText(_ method: String, params: consuming JSONValue?, timeout: Duration? = nil,
+                                   sink: RequestNotificationSink? = nil) async throws(UpstreamError) -> UpstreamResult {
+        let timeout = timeout ?? config.requestTimeout
+        do {
+            let session = try await liveSession(timeout: min(timeout, config.connectTimeout))
+            return try await session.requestKeepingText(method, params: consume params, timeout: timeout, sink: sink, ask: nil)
+        } catch let error as UpstreamError {
+            throw error
+        } catch {
+            throw UpstreamError(.protocolViolation, server: name, detail: "\(error)")
+        }
+    }
+
     /// Sends a notification if connected; dropped otherwise.
     public func notify(_ method: String, params: JSONValue?) async {
         guard let session = state.withLock({ $0.session }) else { return }

@@ -6,10 +6,34 @@ protocol UpstreamSession: Sendable {
     var handshake: Handshake { get }
     /// Sends a request and waits for its answer. Throws `UpstreamError`.
     func request(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue
+    /// The same, with an object result kept as the text it came as where the session can.
+    func requestKeepingText(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?,
+                            ask: ServerRequestHandler?) async throws -> UpstreamResult
     func notify(_ method: String, params: JSONValue?) async
     /// Background work for the session's lifetime (streams to listen on); returns when the session ends.
     func run() async -> String
     func close() async
+}
+
+extension UpstreamSession {
+    func requestKeepingText(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?,
+                            ask: ServerRequestHandler?) async throws -> UpstreamResult {
+        .value(try await request(method, params: params, timeout: timeout, sink: sink, ask: ask))
+    }
+}
+
+/// An upstream's result: parsed, or (an object) kept as the text it came as, to pass on unparsed.
+public enum UpstreamResult: Sendable {
+    case value(JSONValue)
+    case text(RawJSONObject)
+
+    /// The result as a value (parsing text).
+    public var value: JSONValue {
+        switch self {
+        case .value(let value): value
+        case .text(let raw): raw.value
+        }
+    }
 }
 
 /// What the era probe and handshake learned about the upstream.

@@ -53,4 +53,27 @@ import Testing
         let asking: JSONValue = ["resultType": "input_required", "inputRequests": ["confirm": [:]]]
         #expect(throws: JSONRPCError.self) { try Self.shaped(asking, Self.legacy) }
     }
+
+    @Test("a tool result kept as text is shaped to the same value as when parsed, in both eras; other members keep their text")
+    func textShape() throws {
+        let results: [String] = [
+            #"{"content":[{"type":"text","text":"hi"}],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"u"},"x-trace":"t-1"},"isError":false}"#,
+            #"{"content":[],"_meta":"junk","resultType":"complete","n":1.50}"#,
+            #"{"content":[],"resultType":"complete","ttlMs":5,"cacheScope":"public","_meta":{"io.modelcontextprotocol/serverInfo":{}}}"#,
+            #"{"content":[]}"#,
+        ]
+        for text in results {
+            let raw = try #require(RawJSONObject(validating: Array(text.utf8), limits: .default))
+            for context in [Self.modern, Self.legacy] {
+                let shaped = try Self.gateway.shape(text: raw, context: context).get()
+                #expect(shaped.value == (try Self.shaped(raw.value, context)), "\(text) in \(context.era)")
+                #expect(shaped.members.map(\.key) == (try Self.shaped(raw.value, context)).objectValue?.keys.elements, "member order")
+            }
+        }
+        let kept = try Self.gateway.shape(text: try #require(RawJSONObject(validating: Array(results[1].utf8), limits: .default)), context: Self.modern).get()
+        #expect(String(decoding: kept.bytes, as: UTF8.self).contains(#""n":1.50"#), "a member Hangar does not change keeps its text")
+        let asking = try #require(RawJSONObject(validating: Array(#"{"resultType":"input_required","inputRequests":{"confirm":{}}}"#.utf8), limits: .default))
+        #expect(throws: JSONRPCError.self) { try Self.gateway.shape(text: asking, context: Self.legacy).get() }
+        #expect(try Self.gateway.shape(text: asking, context: Self.modern).get()["resultType"] == "input_required")
+    }
 }

@@ -99,6 +99,19 @@ import Testing
         #expect(r.redact(["nothing": "here"] as HangarCoreJSON) == nil)
     }
 
+    @Test("JSON text that may hold a secret is told apart without parsing it; a \\u escape or an escapable secret always may")
+    func secretsInJSONText() {
+        let r = Redactor(secrets: ["tok": "s3cr3t-value"])
+        #expect(r.mayAppear(inJSON: Array(#"{"text":"x s3cr3t-value y"}"#.utf8)))
+        #expect(r.mayAppear(inJSON: Array(#"{"s3cr3t-value":1}"#.utf8)), "in a key")
+        #expect(!r.mayAppear(inJSON: Array(#"{"text":"s3cr3t-valu\ne"}"#.utf8)), "the escape splits no secret without a control character")
+        #expect(r.mayAppear(inJSON: Array(#"{"text":"s3cr3t\u002dvalue"}"#.utf8)), "\\u can spell any character")
+        #expect(!r.mayAppear(inJSON: Array(#"{"text":"nothing here"}"#.utf8)))
+        #expect(!Redactor(secrets: [:]).mayAppear(inJSON: Array(#"{"text":"s3cr3t-value"}"#.utf8)))
+        let slash = Redactor(secrets: ["url": "https://x/y"])
+        #expect(slash.mayAppear(inJSON: Array(#"{"text":"nothing"}"#.utf8)), "a secret with / could be spelled with \\/")
+    }
+
     @Test func referencesResolveAndAnUnknownNameIsNamed() throws {
         #expect(try SecretReference.resolve("Bearer ${secret:gh}", lookup: { $0 == "gh" ? "v1" : nil }) == "Bearer v1")
         #expect(SecretReference.names(in: "${secret:a}-${secret:b}") == ["a", "b"])
