@@ -12,7 +12,7 @@ struct BenchmarkPlan: Sendable {
     var clients = 16
     var fastCalls = 5_000, fastWarmup = 500, fastCallsPerClient = 1_500
     /// mcp-server-time: per round, per path (`timeRounds` rounds, the paths taking turns).
-    var timeCalls = 300, timeWarmup = 100, timeCallsPerClient = 50, timeRounds = 7
+    var timeCalls = 300, timeWarmup = 100, timeCallsPerClient = 50, timeRounds = 15
     var concurrentWarmup = 20
     var listCalls = 100, listWarmup = 10
     /// Fast upstreams behind the tools/list and idle-memory scenarios, and tools each adds.

@@ -140,7 +140,7 @@ struct Scenarios: Sendable {
     }
 
     /// The upstream directly, behind `hangar stdio` and behind `hangar serve`, all three
-    /// running at once and measured in `timeRounds` rounds (7) in which the paths take turns (the
+    /// running at once and measured in `timeRounds` rounds (15) in which the paths take turns (the
     /// first path moves each round). A Python upstream's own speed drifts by ±10% over
     /// seconds, so each round's ratios pair figures taken moments apart; the report takes the
     /// median round. The rows combine all rounds.
