@@ -76,6 +76,27 @@ extension Interop {
             #expect(lines.count == 500)
         }
 
+        @Test("a stdio upstream's result reaches the client as written: a 20-digit integer, 1.50 and an escape; a repeated key is read as its last value")
+        func resultAsWritten() async throws {
+            let path = try Self.config(["raw": ["command": "/usr/bin/python3", "args": [.string(TestEnvironment.script("raw_result_server.py"))]]])
+            let dir = try TestEnvironment.temporaryDirectory()
+            let meta: JSONValue = [MetaKey.protocolVersion: .string(ProtocolVersion.modern), MetaKey.clientCapabilities: [:]]
+            let calls: [JSONValue] = ["exact", "repeated"].enumerated().map { index, tool in
+                ["jsonrpc": "2.0", "id": .int(Int64(index + 1)), "method": "tools/call", "params": ["name": .string("raw__\(tool)"), "arguments": [:], "_meta": meta]]
+            }
+            try (calls.map(JSONWriter.string).joined(separator: "\n") + "\n").write(toFile: dir + "/calls.jsonl", atomically: true, encoding: .utf8)
+            #expect(try await Self.runOnFiles(["stdio", "--config", path], input: dir + "/calls.jsonl", output: dir + "/answers.jsonl") == 0)
+            let lines = try String(contentsOfFile: dir + "/answers.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)
+            let exact = try #require(lines.first { $0.contains(#""id":1"#) })
+            #expect(exact.contains(#""structuredContent":{"big":12345678901234567890,"price":1.50}"#), "\(exact)")
+            #expect(exact.contains(#""text":"caf\u00e9""#), "\(exact)")
+            let answer = try JSONParser.parse(Array(exact.utf8))
+            #expect(answer["result"]?["resultType"] == "complete", "a legacy upstream's result gets the modern members")
+            #expect(answer["result"]?["_meta"]?[MetaKey.serverInfo]?["name"] == "hangar")
+            let repeated = try JSONParser.parse(Array(try #require(lines.first { $0.contains(#""id":2"#) }).utf8))
+            #expect(repeated["result"]?["structuredContent"] == ["a": 2], "\(repeated)")
+        }
+
         @Test("`hangar tools --json` shows each tool's server and original name, and the collisions")
         func toolsJSON() async throws {
             let path = try Self.config(["a": Daemon.fastServer(), "b": Daemon.fastServer()], gateway: ["prefixTools": false])
