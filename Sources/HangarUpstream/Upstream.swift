@@ -341,25 +341,25 @@ public final class Upstream: Sendable {
     /// Sends a request to the upstream and returns its result.
     public func request(_ method: String, params: consuming JSONValue?, timeout: Duration? = nil,
                         sink: RequestNotificationSink? = nil, ask: ServerRequestHandler? = nil) async throws(UpstreamError) -> JSONValue {
-        let timeout = timeout ?? config.requestTimeout
-        do {
-            let session = try await liveSession(timeout: min(timeout, config.connectTimeout))
-            return try await session.request(method, params: consume params, timeout: timeout, sink: sink, ask: ask)
-        } catch let error as UpstreamError {
-            throw error
-        } catch {
-            throw UpstreamError(.protocolViolation, server: name, detail: "\(error)")
-        }
+        try await send(method, params: params, timeout: timeout, sink: sink, ask: ask, keepingText: false).value
     }
 
     /// `request`, with an object result kept as the text it came as where the session can
     /// (stdio), for a caller that passes it on.
     public func requestKeepingText(_ method: String, params: consuming JSONValue?, timeout: Duration? = nil,
                                    sink: RequestNotificationSink? = nil) async throws(UpstreamError) -> UpstreamResult {
+        try await send(method, params: params, timeout: timeout, sink: sink, ask: nil, keepingText: true)
+    }
+
+    private func send(_ method: String, params: consuming JSONValue?, timeout: Duration?, sink: RequestNotificationSink?,
+                      ask: ServerRequestHandler?, keepingText: Bool) async throws(UpstreamError) -> UpstreamResult {
         let timeout = timeout ?? config.requestTimeout
         do {
             let session = try await liveSession(timeout: min(timeout, config.connectTimeout))
-            return try await session.requestKeepingText(method, params: consume params, timeout: timeout, sink: sink, ask: nil)
+            if keepingText {
+                return try await session.requestKeepingText(method, params: consume params, timeout: timeout, sink: sink, ask: ask)
+            }
+            return .value(try await session.request(method, params: consume params, timeout: timeout, sink: sink, ask: ask))
         } catch let error as UpstreamError {
             throw error
         } catch {
