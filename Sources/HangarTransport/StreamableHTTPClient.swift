@@ -34,6 +34,8 @@ public struct StreamableHTTPClient: Sendable {
         public enum Body: Sendable {
             /// A single JSON document (or a body we could not parse as JSON, as text).
             case json(JSONValue)
+            /// A body left unparsed, for a caller that asked to keep text (`keepingText`).
+            case jsonText([UInt8])
             case text(String)
             /// An SSE stream of JSON-RPC messages.
             case events(SSEMessages)
@@ -45,7 +47,9 @@ public struct StreamableHTTPClient: Sendable {
 
     public enum Method: Sendable { case post, get, delete }
 
-    public func send(_ method: Method, body: [UInt8]? = nil, extraHeaders: [(String, String)] = [], timeout: Duration) async throws -> Reply {
+    /// With `keepingText`, a body that is not an event stream comes back unparsed, as `.jsonText`.
+    public func send(_ method: Method, body: [UInt8]? = nil, extraHeaders: [(String, String)] = [], timeout: Duration,
+                     keepingText: Bool = false) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         switch method {
         case .post: request.method = .POST
@@ -70,6 +74,7 @@ public struct StreamableHTTPClient: Sendable {
         let bytes = try await response.body.collect(upTo: limits.maxMessageBytes)
         if bytes.readableBytes == 0 { return Reply(status: status, headers: response.headers, body: .empty) }
         let raw = Array(bytes.readableBytesView)
+        if keepingText { return Reply(status: status, headers: response.headers, body: .jsonText(raw)) }
         if let json = try? JSONParser.parse(raw, limits: limits) {
             return Reply(status: status, headers: response.headers, body: .json(json))
         }
@@ -83,18 +88,41 @@ public struct SSEMessages: AsyncSequence, Sendable {
     let body: HTTPClientResponse.Body
     let limits: JSONLimits
 
+    /// The same events' data, unparsed.
+    public var texts: SSETexts { SSETexts(body: body, limits: limits) }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: HTTPClientResponse.Body.AsyncIterator
-        var decoder: SSEDecoder
-        var ready: [JSONValue] = []
+        var base: SSETexts.AsyncIterator
         let limits: JSONLimits
 
         public mutating func next() async throws -> JSONValue? {
+            guard let data = try await base.next() else { return nil }
+            return try JSONParser.parse(data, limits: limits)
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: texts.makeAsyncIterator(), limits: limits)
+    }
+}
+
+/// The data of each `message` event of an SSE response body, as bytes.
+public struct SSETexts: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+    let body: HTTPClientResponse.Body
+    let limits: JSONLimits
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: HTTPClientResponse.Body.AsyncIterator
+        var decoder: SSEDecoder
+        var ready: [[UInt8]] = []
+
+        public mutating func next() async throws -> [UInt8]? {
             while ready.isEmpty {
                 guard let chunk = try await base.next() else { return nil }
                 for event in try decoder.feed(chunk.readableBytesView) where event.event == nil || event.event == "message" {
                     if event.data.isEmpty { continue }
-                    ready.append(try JSONParser.parse(Array(event.data.utf8), limits: limits))
+                    ready.append(Array(event.data.utf8))
                 }
             }
             return ready.removeFirst()
@@ -102,6 +130,6 @@ public struct SSEMessages: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: body.makeAsyncIterator(), decoder: SSEDecoder(maxEventBytes: limits.maxMessageBytes), limits: limits)
+        AsyncIterator(base: body.makeAsyncIterator(), decoder: SSEDecoder(maxEventBytes: limits.maxMessageBytes))
     }
 }

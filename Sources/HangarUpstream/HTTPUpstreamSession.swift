@@ -52,7 +52,7 @@ final class HTTPUpstreamSession: UpstreamSession {
         } catch {
             throw UpstreamError(.unavailable, server: server, detail: "cannot reach \(client.url): \(error)")
         }
-        if reply.status == 200, let result = try? await finalResult(of: reply, sink: nil).get(), let hs = ClientIdentity.modernHandshake(from: result) {
+        if reply.status == 200, let result = try? await finalResult(of: reply, sink: nil).get().value, let hs = ClientIdentity.modernHandshake(from: result) {
             state.withLock { $0.handshake = hs }
             return
         }
@@ -66,7 +66,7 @@ final class HTTPUpstreamSession: UpstreamSession {
         guard initReply.status == 200 else {
             throw UpstreamError(.protocolViolation, server: server, detail: "initialize answered HTTP \(initReply.status)")
         }
-        let result = try await finalResult(of: initReply, sink: nil).get()
+        let result = try await finalResult(of: initReply, sink: nil).get().value
         let hs = ClientIdentity.legacyHandshake(from: result)
         state.withLock {
             $0.handshake = hs
@@ -103,16 +103,26 @@ final class HTTPUpstreamSession: UpstreamSession {
     }
 
     func request(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?, ask: ServerRequestHandler?) async throws -> JSONValue {
+        try await exchange(method, params: params, timeout: timeout, sink: sink, ask: ask, keepingText: false).value
+    }
+
+    func requestKeepingText(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?,
+                            ask: ServerRequestHandler?) async throws -> UpstreamResult {
+        try await exchange(method, params: params, timeout: timeout, sink: sink, ask: ask, keepingText: true)
+    }
+
+    private func exchange(_ method: String, params: consuming JSONValue?, timeout: Duration, sink: RequestNotificationSink?,
+                          ask: ServerRequestHandler?, keepingText: Bool) async throws -> UpstreamResult {
         let hs = handshake
         let id = nextID()
         let shaped = ClientIdentity.shape(consume params, era: hs.era, version: hs.version)
         let body = JSONRPCMessage.request(.init(id: .int(id), method: method, params: shaped)).serialized()
         let extra = headers(for: method, params: shaped)
         do {
-            let outcome = await withTimeout(timeout) { () async -> Result<JSONValue, any Error>? in
+            let outcome = await withTimeout(timeout) { () async -> Result<UpstreamResult, any Error>? in
                 let reply: StreamableHTTPClient.Reply
                 do {
-                    reply = try await self.client.send(.post, body: body, extraHeaders: extra, timeout: timeout)
+                    reply = try await self.client.send(.post, body: body, extraHeaders: extra, timeout: timeout, keepingText: keepingText)
                 } catch {
                     if Task.isCancelled { return nil }  // the caller went away, not the server
                     return .failure(UpstreamError(.died, server: self.server, detail: "connection failed: \(error)"))
@@ -121,7 +131,7 @@ final class HTTPUpstreamSession: UpstreamSession {
                     self.markClosed()
                     return .failure(UpstreamError(.died, server: self.server, detail: "the server ended our session"))
                 }
-                do { return .success(try await self.finalResult(of: reply, sink: sink, ask: ask).get()) } catch { return .failure(error) }
+                do { return .success(try await self.finalResult(of: reply, sink: sink, ask: ask, keepingText: keepingText).get()) } catch { return .failure(error) }
             }
             guard let outcome else {
                 if Task.isCancelled { throw CancellationError() }
@@ -154,18 +164,32 @@ final class HTTPUpstreamSession: UpstreamSession {
     }
 
     /// Reads a reply to a request: a JSON response, or an SSE stream whose notifications go to
-    /// `sink` and whose server requests are answered, ending with the response.
-    private func finalResult(of reply: StreamableHTTPClient.Reply, sink: RequestNotificationSink?, ask: ServerRequestHandler? = nil) async throws -> Result<JSONValue, UpstreamError> {
+    /// `sink` and whose server requests are answered, ending with the response. With
+    /// `keepingText`, a result object is kept as the text it came as.
+    private func finalResult(of reply: StreamableHTTPClient.Reply, sink: RequestNotificationSink?, ask: ServerRequestHandler? = nil,
+                             keepingText: Bool = false) async throws -> Result<UpstreamResult, UpstreamError> {
         switch reply.body {
         case .json(let json):
-            return outcome(of: json, status: reply.status)
+            return outcome(of: json, status: reply.status).map { .value($0) }
+        case .jsonText(let bytes):
+            if let text = RawJSONObject(validating: bytes, limits: client.limits), let (_, result) = text.responseResult {
+                return .success(.text(result))
+            }
+            guard let json = try? JSONParser.parse(bytes, limits: client.limits) else {
+                return .failure(UpstreamError(.protocolViolation, server: server, detail: "HTTP \(reply.status): \(String(decoding: bytes.prefix(200), as: UTF8.self))"))
+            }
+            return outcome(of: json, status: reply.status).map { .value($0) }
         case .events(let events):
-            for try await value in events {
+            for try await data in events.texts {
+                if keepingText, let text = RawJSONObject(validating: data, limits: client.limits), let (_, result) = text.responseResult {
+                    return .success(.text(result))
+                }
+                let value = try JSONParser.parse(data, limits: client.limits)
                 guard let message = try? JSONRPCMessage(json: value) else { continue }
                 switch message {
                 case .response(let r):
                     switch r.outcome {
-                    case .success(let v): return .success(v)
+                    case .success(let v): return .success(.value(v))
                     case .failure(let e): return .failure(UpstreamError(.remote(e), server: server, detail: e.message))
                     }
                 case .notification(let n):

@@ -254,8 +254,7 @@ final class StdioUpstreamSession: UpstreamSession {
     /// A result response to a pending request, taken from the pending table; nil for any other
     /// message, which is parsed and read whole.
     private func answer(_ message: RawJSONObject) -> (Pending, RawJSONObject)? {
-        guard message.members.count == 3, message.member("jsonrpc", isWritten: #""2.0""#), case .int(let id)? = message["id"],
-              let result = message.object("result") else { return nil }
+        guard let (rawID, result) = message.responseResult, case .int(let id) = rawID else { return nil }
         guard let pending = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return nil }
         return (pending, result)
     }

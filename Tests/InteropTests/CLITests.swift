@@ -76,25 +76,39 @@ extension Interop {
             #expect(lines.count == 500)
         }
 
-        @Test("a stdio upstream's result reaches the client as written: a 20-digit integer, 1.50 and an escape; a repeated key is read as its last value")
+        @Test("an upstream's result reaches the client as written, over stdio, a JSON body and SSE: a 20-digit integer, 1.50 and an escape; a repeated key is read as its last value")
         func resultAsWritten() async throws {
-            let path = try Self.config(["raw": ["command": "/usr/bin/python3", "args": [.string(TestEnvironment.script("raw_result_server.py"))]]])
+            var servers: JSONObject = ["raw": ["command": "/usr/bin/python3", "args": [.string(TestEnvironment.script("raw_result_server.py"))]]]
+            var httpServers: [TestProcess] = []
+            defer { for server in httpServers { Task { await server.stop() } } }
+            for (name, flags) in [("json", ["--http"]), ("sse", ["--http", "--sse"])] {
+                let server = try await TestProcess.start("/usr/bin/python3", [TestEnvironment.script("raw_result_server.py")] + flags)
+                httpServers.append(server)
+                let ready = try #require(await server.waitForLine(timeout: .seconds(30)) { $0.hasPrefix("READY ") })
+                servers[name] = ["url": .string(String(ready.dropFirst(6)))]
+            }
+            let path = try Self.config(.object(servers))
             let dir = try TestEnvironment.temporaryDirectory()
             let meta: JSONValue = [MetaKey.protocolVersion: .string(ProtocolVersion.modern), MetaKey.clientCapabilities: [:]]
-            let calls: [JSONValue] = ["exact", "repeated"].enumerated().map { index, tool in
-                ["jsonrpc": "2.0", "id": .int(Int64(index + 1)), "method": "tools/call", "params": ["name": .string("raw__\(tool)"), "arguments": [:], "_meta": meta]]
+            var calls: [JSONValue] = []
+            for (index, name) in ["raw__exact", "json__exact", "sse__exact", "raw__repeated", "json__repeated", "sse__repeated"].enumerated() {
+                calls.append(["jsonrpc": "2.0", "id": .int(Int64(index + 1)), "method": "tools/call", "params": ["name": .string(name), "arguments": [:], "_meta": meta]])
             }
             try (calls.map(JSONWriter.string).joined(separator: "\n") + "\n").write(toFile: dir + "/calls.jsonl", atomically: true, encoding: .utf8)
             #expect(try await Self.runOnFiles(["stdio", "--config", path], input: dir + "/calls.jsonl", output: dir + "/answers.jsonl") == 0)
             let lines = try String(contentsOfFile: dir + "/answers.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)
-            let exact = try #require(lines.first { $0.contains(#""id":1"#) })
-            #expect(exact.contains(#""structuredContent":{"big":12345678901234567890,"price":1.50}"#), "\(exact)")
-            #expect(exact.contains(#""text":"caf\u00e9""#), "\(exact)")
-            let answer = try JSONParser.parse(Array(exact.utf8))
-            #expect(answer["result"]?["resultType"] == "complete", "a legacy upstream's result gets the modern members")
-            #expect(answer["result"]?["_meta"]?[MetaKey.serverInfo]?["name"] == "hangar")
-            let repeated = try JSONParser.parse(Array(try #require(lines.first { $0.contains(#""id":2"#) }).utf8))
-            #expect(repeated["result"]?["structuredContent"] == ["a": 2], "\(repeated)")
+            for id in 1...3 {
+                let exact = try #require(lines.first { $0.contains(#""id":\#(id),"#) }, "no answer \(id) in \(lines)")
+                #expect(exact.contains(#""structuredContent":{"big":12345678901234567890,"price":1.50}"#), "\(exact)")
+                #expect(exact.contains(#""text":"caf\u00e9""#), "\(exact)")
+                let answer = try JSONParser.parse(Array(exact.utf8))
+                #expect(answer["result"]?["resultType"] == "complete", "a legacy upstream's result gets the modern members")
+                #expect(answer["result"]?["_meta"]?[MetaKey.serverInfo]?["name"] == "hangar")
+            }
+            for id in 4...6 {
+                let repeated = try JSONParser.parse(Array(try #require(lines.first { $0.contains(#""id":\#(id),"#) }).utf8))
+                #expect(repeated["result"]?["structuredContent"] == ["a": 2], "\(repeated)")
+            }
         }
 
         @Test("`hangar tools --json` shows each tool's server and original name, and the collisions")

@@ -82,6 +82,7 @@ struct Daemon {
         let reply = try await client.send(.post, body: body, extraHeaders: headers, timeout: timeout)
         switch reply.body {
         case .json(let json): return (reply.status, json)
+        case .jsonText(let bytes): return (reply.status, try JSONParser.parse(bytes, limits: .upstream))
         case .empty: return (reply.status, .null)
         case .text(let t): return (reply.status, .string(t))
         case .events(let events):
