@@ -251,10 +251,10 @@ extension JSONRPCMessage {
 }
 
 extension RawJSONObject {
-    /// The id and result of a JSON-RPC response that has a result object and no other members
-    /// than `jsonrpc` ("2.0" as written), `id` and `result`; nil for any other message.
-    public var responseResult: (id: JSONValue, result: RawJSONObject)? {
-        guard members.count == 3, member("jsonrpc", isWritten: #""2.0""#), let id = self["id"], let result = object("result") else { return nil }
-        return (id, result)
+    /// The id of a JSON-RPC response whose result is an object and that has no members but
+    /// `jsonrpc` ("2.0" as written), `id` and `result`; nil for any other message.
+    public var resultResponseID: JSONValue? {
+        guard members.count == 3, member("jsonrpc", isWritten: #""2.0""#), isObject("result") else { return nil }
+        return self["id"]
     }
 }

@@ -67,6 +67,11 @@ public struct RawJSONObject: Sendable {
             && text.withUTF8Buffer { bytes[range].elementsEqual($0) }
     }
 
+    /// Whether member `key` is an object.
+    public func isObject(_ key: String) -> Bool {
+        index(of: key).map { inner[$0] != nil } ?? false
+    }
+
     /// Member `key` when it is an object, kept as text.
     public func object(_ key: String) -> RawJSONObject? {
         guard let i = index(of: key), let members = inner[i] else { return nil }

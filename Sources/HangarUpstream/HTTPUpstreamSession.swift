@@ -172,7 +172,7 @@ final class HTTPUpstreamSession: UpstreamSession {
         case .json(let json):
             return outcome(of: json, status: reply.status).map { .value($0) }
         case .jsonText(let bytes):
-            if let text = RawJSONObject(validating: bytes, limits: client.limits), let (_, result) = text.responseResult {
+            if let text = RawJSONObject(validating: bytes, limits: client.limits), text.resultResponseID != nil, let result = text.object("result") {
                 return .success(.text(result))
             }
             guard let json = try? JSONParser.parse(bytes, limits: client.limits) else {
@@ -181,7 +181,8 @@ final class HTTPUpstreamSession: UpstreamSession {
             return outcome(of: json, status: reply.status).map { .value($0) }
         case .events(let events):
             for try await data in events.texts {
-                if keepingText, let text = RawJSONObject(validating: data, limits: client.limits), let (_, result) = text.responseResult {
+                if keepingText, let text = RawJSONObject(validating: data, limits: client.limits), text.resultResponseID != nil,
+                   let result = text.object("result") {
                     return .success(.text(result))
                 }
                 let value = try JSONParser.parse(data, limits: client.limits)

@@ -212,9 +212,13 @@ final class StdioUpstreamSession: UpstreamSession {
         }
         // A result is kept as text for a caller that passes it on; anything else is parsed.
         let text = RawJSONObject(validating: line.readableBytesView, limits: .upstream)
-        if let text, let answered = answer(text) {
-            let (pending, result) = answered
-            pending.continuation.resume(returning: pending.keepsText ? .text(result) : .value(result.value))
+        if let text, case .int(let id)? = text.resultResponseID,
+           let pending = state.withLock({ $0.pending.removeValue(forKey: id) }) {
+            if pending.keepsText, let result = text.object("result") {
+                pending.continuation.resume(returning: .text(result))
+            } else {
+                pending.continuation.resume(returning: .value(text["result"] ?? .null))
+            }
             return
         }
         let message: JSONRPCMessage
@@ -249,14 +253,6 @@ final class StdioUpstreamSession: UpstreamSession {
                 self.send(.response(.init(id: request.id, outcome: outcome)))
             }
         }
-    }
-
-    /// A result response to a pending request, taken from the pending table; nil for any other
-    /// message, which is parsed and read whole.
-    private func answer(_ message: RawJSONObject) -> (Pending, RawJSONObject)? {
-        guard let (rawID, result) = message.responseResult, case .int(let id) = rawID else { return nil }
-        guard let pending = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return nil }
-        return (pending, result)
     }
 
     private func routeNotification(_ note: JSONRPCMessage.Notification) {

@@ -110,6 +110,12 @@ struct RawJSONObjectTests {
         #expect(result.members.map(\.key) == ["a", "b"])
         #expect(result["b"] == ["c": true])
         #expect(raw.object("id") == nil, "a member that is not an object")
+        #expect(raw.isObject("result") && !raw.isObject("id") && !raw.isObject("missing"))
+        #expect(raw.resultResponseID == 3)
+        for other in [#"{"jsonrpc":"2.0","id":3,"result":[]}"#, #"{"jsonrpc":"2.0","id":3,"error":{"code":1,"message":"m"}}"#,
+                      #"{"jsonrpc":"2.0","id":3,"result":{},"x":1}"#, #"{"jsonrpc":"1.0","id":3,"result":{}}"#, #"{"jsonrpc":"2.0","method":"m","params":{}}"#] {
+            #expect(RawJSONObject(validating: Array(other.utf8), limits: .default)?.resultResponseID == nil, "\(other)")
+        }
     }
 
     @Test("replacing keeps every other member's text and place, sets in place, removes, and appends new members")
