@@ -19,6 +19,8 @@ public struct RawJSONObject: Sendable {
     public let bytes: [UInt8]
     public let members: [Member]
     /// The members of members that are objects, by the member's index (one level down only).
+    /// Known for an object scanned from text; empty for one taken out of another (`object`)
+    /// or made by `replacing`, which are passed on, not looked into.
     private let inner: [Int: [Member]]
     private let limits: JSONLimits
 
@@ -67,7 +69,7 @@ public struct RawJSONObject: Sendable {
             && text.withUTF8Buffer { bytes[range].elementsEqual($0) }
     }
 
-    /// Whether member `key` is an object.
+    /// Whether member `key` is an object (for an object scanned from text; see `inner`).
     public func isObject(_ key: String) -> Bool {
         index(of: key).map { inner[$0] != nil } ?? false
     }
