@@ -63,42 +63,25 @@ extension Gateway {
             audit("error", redacted.message)
             throw redacted
         }
+        // Text that could hold a secret is parsed whole, to be redacted below.
         if case .text(let text) = answer, policy.redactor.mayAppear(inJSON: text.bytes) { answer = .value(text.value) }
-        if case .text(let text) = answer {
-            if text["resultType"]?.stringValue == "input_required" {
-                audit("input_required")
-                return answer
-            }
-            let isError = text["isError"]?.boolValue == true
-            if let problem = outputProblem(validators, isError: isError, structuredContent: text["structuredContent"]) {
-                audit("error", problem)
-                throw JSONRPCError(.internalError, "The result of \(name) does not match its outputSchema: \(problem)")
-            }
-            // Counted as received: the text that goes on, but for the members Hangar sets.
-            if text.bytes.count > policy.config.maxResultBytes {
-                audit("error", "result of \(text.bytes.count) bytes")
-                throw PolicyError(.tooLarge, "The result of \(name) is \(text.bytes.count) bytes; the limit is \(policy.config.maxResultBytes)").rpcError
-            }
-            audit(isError ? "error" : "ok")
+        // An interim answer asking the client for input is not the tool's result: nothing to check yet.
+        if answer["resultType"]?.stringValue == "input_required" {
+            audit("input_required")
             return answer
         }
-        var result = answer.value
-        // An interim answer asking the client for input is not the tool's result: nothing to check yet.
-        if result["resultType"]?.stringValue == "input_required" {
-            audit("input_required")
-            return .value(result)
-        }
-        if let problem = outputProblem(validators, isError: result["isError"]?.boolValue == true, structuredContent: result["structuredContent"]) {
+        let isError = answer["isError"]?.boolValue == true
+        if let problem = outputProblem(validators, isError: isError, structuredContent: answer["structuredContent"]) {
             audit("error", problem)
             throw JSONRPCError(.internalError, "The result of \(name) does not match its outputSchema: \(problem)")
         }
-        let size = JSONWriter.byteCount(result)
+        let size = answer.byteCount
         if size > policy.config.maxResultBytes {
             audit("error", "result of \(size) bytes")
             throw PolicyError(.tooLarge, "The result of \(name) is \(size) bytes; the limit is \(policy.config.maxResultBytes)").rpcError
         }
-        if let redacted = policy.redactor.redact(result) { result = redacted }
-        audit(result["isError"]?.boolValue == true ? "error" : "ok")
-        return .value(result)
+        if case .value(let result) = answer, let redacted = policy.redactor.redact(result) { answer = .value(redacted) }
+        audit(isError ? "error" : "ok")
+        return answer
     }
 }

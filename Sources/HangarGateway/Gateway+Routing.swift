@@ -33,7 +33,7 @@ extension Gateway {
                 case .value(let result):
                     outcome = shape(result, method: request.method, context: context)
                 case .text(let result):
-                    switch shape(text: result, context: context) {
+                    switch shape(text: result, method: request.method, context: context) {
                     case .success(let shaped): return JSONRPCMessage.Response(id: request.id, raw: shaped)
                     case .failure(let error): outcome = .failure(error)
                     }
@@ -232,57 +232,57 @@ extension Gateway {
     /// Makes a result right for the client's era: modern results carry `resultType` (and cache
     /// hints on cacheable ones); legacy results carry neither.
     /// The result is taken, not copied: an upstream's answer is changed in place.
-    /// `shape` for a tools/call result kept as text: the same members change, and the rest
-    /// stays as it came.
-    func shape(text result: RawJSONObject, context: RequestContext) -> Result<RawJSONObject, JSONRPCError> {
-        let resultType = result["resultType"]?.stringValue
-        var meta = result["_meta"]?.objectValue
-        switch context.era {
-        case .modern:
-            meta = (meta ?? [:])
-            meta?[MetaKey.serverInfo] = Self.serverInfo
-            return .success(result.replacing([("resultType", .string(resultType ?? "complete")), ("_meta", meta.map { .object($0) })]))
-        case .legacy:
-            if resultType == "input_required" {
-                return .failure(JSONRPCError(.internalError,
-                    "The upstream server needs input from the client (\(result["inputRequests"]?.objectValue?.keys.joined(separator: ", ") ?? "")), which a \(context.protocolVersion) session cannot give through Hangar"))
-            }
-            var changes: [(key: String, value: JSONValue?)] = [("resultType", nil), ("ttlMs", nil), ("cacheScope", nil)]
-            if meta?.removeValue(forKey: MetaKey.serverInfo) != nil {
-                changes.append(("_meta", meta?.isEmpty == false ? .object(meta!) : nil))
-            }
-            return .success(result.replacing(changes))
-        }
-    }
-
+    /// An upstream's result made right for the client's era; the other members stay as they
+    /// came (see `shapeChanges`).
     func shape(_ result: consuming JSONValue, method: String, context: RequestContext) -> Result<JSONValue, JSONRPCError> {
         var o: JSONObject
         switch consume result {
         case .object(let object): o = object
         case let other: return .success(other)
         }
-        let resultType = o["resultType"]?.stringValue ?? "complete"
+        return shapeChanges(method: method, context: context) { o[$0] }.map { changes in
+            for (key, value) in changes { o[key] = value }
+            return .object(o)
+        }
+    }
+
+    /// The same for a result kept as text: the members that change are spliced in, the rest
+    /// keeps its text.
+    func shape(text result: RawJSONObject, method: String, context: RequestContext) -> Result<RawJSONObject, JSONRPCError> {
+        shapeChanges(method: method, context: context) { result[$0] }.map { result.replacing($0) }
+    }
+
+    /// What `shape` sets (or, with nil, removes), in order, given a way to read the result's
+    /// members. A member set keeps its place; a new one goes at the end.
+    /// - modern: `resultType` (default "complete"); `_meta` names Hangar as the server, not the
+    ///   upstream behind it; a complete list result gets `ttlMs` and `cacheScope` if it lacks them.
+    /// - legacy: the modern members go, and so does an emptied `_meta`; a result asking the
+    ///   client for input is an error, as a legacy session cannot answer it through Hangar.
+    private func shapeChanges(method: String, context: RequestContext,
+                              member: (String) -> JSONValue?) -> Result<[(key: String, value: JSONValue?)], JSONRPCError> {
+        let resultType = member("resultType")?.stringValue
+        var meta = member("_meta")?.objectValue
         switch context.era {
         case .modern:
-            o["resultType"] = .string(resultType)
-            // Results name Hangar as their server, not the upstream behind it.
-            o.modifyObject("_meta") { $0[MetaKey.serverInfo] = Self.serverInfo }
-            if resultType == "complete", Self.cacheableMethods.contains(method) {
-                if o["ttlMs"] == nil { o["ttlMs"] = .int(Int64(config.listTTLMilliseconds)) }
-                if o["cacheScope"] == nil { o["cacheScope"] = "private" }
+            var changes: [(key: String, value: JSONValue?)] = [("resultType", .string(resultType ?? "complete"))]
+            meta = meta ?? [:]
+            meta?[MetaKey.serverInfo] = Self.serverInfo
+            changes.append(("_meta", meta.map { .object($0) }))
+            if (resultType ?? "complete") == "complete", Self.cacheableMethods.contains(method) {
+                if member("ttlMs") == nil { changes.append(("ttlMs", .int(Int64(config.listTTLMilliseconds)))) }
+                if member("cacheScope") == nil { changes.append(("cacheScope", "private")) }
             }
+            return .success(changes)
         case .legacy:
             if resultType == "input_required" {
                 return .failure(JSONRPCError(.internalError,
-                    "The upstream server needs input from the client (\(o["inputRequests"]?.objectValue?.keys.joined(separator: ", ") ?? "")), which a \(context.protocolVersion) session cannot give through Hangar"))
+                    "The upstream server needs input from the client (\(member("inputRequests")?.objectValue?.keys.joined(separator: ", ") ?? "")), which a \(context.protocolVersion) session cannot give through Hangar"))
             }
-            if var meta = o["_meta"]?.objectValue, meta.removeValue(forKey: MetaKey.serverInfo) != nil {
-                o["_meta"] = meta.isEmpty ? nil : .object(meta)
+            var changes: [(key: String, value: JSONValue?)] = [("resultType", nil), ("ttlMs", nil), ("cacheScope", nil)]
+            if meta?.removeValue(forKey: MetaKey.serverInfo) != nil {
+                changes.append(("_meta", meta?.isEmpty == false ? .object(meta!) : nil))
             }
-            o.removeValue(forKey: "resultType")
-            o.removeValue(forKey: "ttlMs")
-            o.removeValue(forKey: "cacheScope")
+            return .success(changes)
         }
-        return .success(.object(o))
     }
 }

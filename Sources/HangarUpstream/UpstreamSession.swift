@@ -34,6 +34,22 @@ public enum UpstreamResult: Sendable {
         case .text(let raw): raw.value
         }
     }
+
+    /// One member of the result (parsing only that member of text).
+    public subscript(key: String) -> JSONValue? {
+        switch self {
+        case .value(let value): value[key]
+        case .text(let raw): raw[key]
+        }
+    }
+
+    /// Its size in bytes: text as received, a value as `JSONWriter` would write it.
+    public var byteCount: Int {
+        switch self {
+        case .value(let value): JSONWriter.byteCount(value)
+        case .text(let raw): raw.bytes.count
+        }
+    }
 }
 
 /// What the era probe and handshake learned about the upstream.

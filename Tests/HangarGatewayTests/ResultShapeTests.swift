@@ -65,15 +65,15 @@ import Testing
         for text in results {
             let raw = try #require(RawJSONObject(validating: Array(text.utf8), limits: .default))
             for context in [Self.modern, Self.legacy] {
-                let shaped = try Self.gateway.shape(text: raw, context: context).get()
+                let shaped = try Self.gateway.shape(text: raw, method: MCPMethod.toolsCall, context: context).get()
                 #expect(shaped.value == (try Self.shaped(raw.value, context)), "\(text) in \(context.era)")
                 #expect(shaped.members.map(\.key) == (try Self.shaped(raw.value, context)).objectValue?.keys.elements, "member order")
             }
         }
-        let kept = try Self.gateway.shape(text: try #require(RawJSONObject(validating: Array(results[1].utf8), limits: .default)), context: Self.modern).get()
+        let kept = try Self.gateway.shape(text: try #require(RawJSONObject(validating: Array(results[1].utf8), limits: .default)), method: MCPMethod.toolsCall, context: Self.modern).get()
         #expect(String(decoding: kept.bytes, as: UTF8.self).contains(#""n":1.50"#), "a member Hangar does not change keeps its text")
         let asking = try #require(RawJSONObject(validating: Array(#"{"resultType":"input_required","inputRequests":{"confirm":{}}}"#.utf8), limits: .default))
-        #expect(throws: JSONRPCError.self) { try Self.gateway.shape(text: asking, context: Self.legacy).get() }
-        #expect(try Self.gateway.shape(text: asking, context: Self.modern).get()["resultType"] == "input_required")
+        #expect(throws: JSONRPCError.self) { try Self.gateway.shape(text: asking, method: MCPMethod.toolsCall, context: Self.legacy).get() }
+        #expect(try Self.gateway.shape(text: asking, method: MCPMethod.toolsCall, context: Self.modern).get()["resultType"] == "input_required")
     }
 }
