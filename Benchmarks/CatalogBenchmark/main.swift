@@ -1,6 +1,6 @@
 // CatalogBenchmark: catalog search latency over 10,000 synthetic entries in a file-backed
 // SQLite store (FTS5, bm25). Run with
-//   swift build -c release --product CatalogBenchmark && .build/release/CatalogBenchmark
+//   scripts/build-release.sh --product CatalogBenchmark && .build/release/CatalogBenchmark
 // Prints p50/p99 per query shape; the goal is p50 <= 5 ms. It never fails on time.
 // `.build/release/CatalogBenchmark --dense` shows the worst case (very common words).
 import Foundation

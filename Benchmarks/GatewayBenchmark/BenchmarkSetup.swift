@@ -74,7 +74,7 @@ struct Workspace: Sendable {
         let binDirectory = (executable as NSString).deletingLastPathComponent
         let hangar = binDirectory + "/hangar", fast = binDirectory + "/hangar-fast-upstream"
         for path in [hangar, fast] where !FileManager.default.isExecutableFile(atPath: path) {
-            throw BenchmarkError("\(path) is missing: run `swift build -c release --product hangar --product hangar-fast-upstream` first")
+            throw BenchmarkError("\(path) is missing: build both with `scripts/build-release.sh --product NAME` first")
         }
         let directory = NSTemporaryDirectory() + "hangar-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)

@@ -5,8 +5,8 @@
 // `--memory`: only the idle memory. Prints figures, ratios and targets (met or missed);
 // always exits 0 once it has run.
 //
-//   swift build -c release --product hangar --product hangar-fast-upstream
-//   swift run -c release GatewayBenchmark [--quick]
+//   scripts/build-release.sh --product hangar; scripts/build-release.sh --product hangar-fast-upstream
+//   scripts/build-release.sh --product GatewayBenchmark && .build/release/GatewayBenchmark [--quick]
 import Foundation
 
 signal(SIGPIPE, SIG_IGN)  // a peer that dies must fail its scenario, not the benchmark

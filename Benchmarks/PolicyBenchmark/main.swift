@@ -1,4 +1,4 @@
-// PolicyBenchmark: figures for the policy plane. Run with `swift run -c release PolicyBenchmark`
+// PolicyBenchmark: figures for the policy plane. Run with `scripts/build-release.sh --product PolicyBenchmark && .build/release/PolicyBenchmark`
 // (build `hangar-fast-upstream` in release first for the through-the-gateway figures).
 // Each section is one function; add new sections below.
 import Foundation
