@@ -16,7 +16,7 @@
 #                           against 398 pages for the 955 of them a plain build has, over 20 MB.
 # The list is made by scripts/order-hot-functions.sh; a name that is no longer in the binary is
 # skipped, so a stale list costs speed, never correctness. The measured effect is in the README
-# (Performance). A plain `swift build -c release` still builds a working Hangar, without this.
+# (Code layout). A plain `swift build -c release` still builds a working Hangar, without this.
 #
 # Every release build here should use this script: `swift build` recompiles everything when its
 # flags change, so mixing the two in one .build directory rebuilds all packages each time.
