@@ -147,7 +147,6 @@ extension Gateway {
     /// Forwards a call that may need its client's input (modern clients only), or the retry of one.
     func forwardAskingClient(_ method: String, params: JSONValue, target: String, upstream: Upstream,
                              sink: RequestNotificationSink?, context: RequestContext) async throws -> JSONValue {
-        var params = params
         let principal = context.identity.name
         let call: ParkedCall
         if let state = params["requestState"]?.stringValue, state.hasPrefix(ParkedCalls.statePrefix) {

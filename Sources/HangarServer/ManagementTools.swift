@@ -186,7 +186,7 @@ public final class ManagementTools: InProcessServer {
             Tool(name: "get_hosting_stats", description: "Measured CPU, memory, open files and processes of one or every hosted MCP server, latest and peak.",
                  inputSchema: ["type": "object", "additionalProperties": false, "properties": ["name": ["type": "string"]]],
                  role: .operator) { args, _ in
-                let names = try args["name"]?.stringValue.map { [$0] } ?? hosted.supervisor.list().map(\.name)
+                let names = args["name"]?.stringValue.map { [$0] } ?? hosted.supervisor.list().map(\.name)
                 var servers: [JSONValue] = []
                 for server in names {
                     let samples = try hosted.supervisor.stats(server)
@@ -202,7 +202,7 @@ public final class ManagementTools: InProcessServer {
                  description: "Recommendations from measured usage: memory limits far above or close to the peak, crash loops, idle servers that could get a time to live.",
                  inputSchema: ["type": "object", "additionalProperties": false, "properties": ["name": ["type": "string"]]],
                  role: .operator) { args, _ in
-                let names = try args["name"]?.stringValue.map { [$0] } ?? hosted.supervisor.list().map(\.name)
+                let names = args["name"]?.stringValue.map { [$0] } ?? hosted.supervisor.list().map(\.name)
                 var advice: [ResourceAdvisor.Recommendation] = []
                 for server in names {
                     advice += ResourceAdvisor.recommend(spec: try hosted.supervisor.spec(server), snapshot: try hosted.supervisor.status(server),
