@@ -20,7 +20,8 @@ struct Report: Sendable {
         Swift.print("Hangar gateway benchmark (\(plan.quick ? "quick" : "full") run, release, \(cpus) CPUs)")
         Swift.print("Sequential: fast \(plan.fastCalls) calls, mcp-server-time \(plan.timeRounds) rounds × \(plan.timeCalls) (after warm-up). "
             + "\(plan.clients) clients: \(plan.clients) × \(plan.fastCallsPerClient) / \(plan.timeRounds) rounds × \(plan.clients) × \(plan.timeCallsPerClient) calls.")
-        Swift.print("mcp-server-time runs direct, behind hangar stdio and behind hangar serve at once; the paths take turns in each round,")
+        Swift.print("mcp-server-time runs direct, behind hangar stdio and behind hangar serve at once; the paths take turns in each round")
+        Swift.print("  (its sequential calls in \(Scenarios.sequentialBlocks) blocks, the paths taking turns within each, then the 16-client calls),")
         Swift.print("  and its ratios are the median round's (each round pairs figures taken moments apart).")
         Swift.print("  A diagnostic pair takes turns too: the upstream alone pinned to CPUs 1-, and hangar stdio pinned to CPU 0 with")
         Swift.print("  its upstream on CPUs 1-; their ratio is Hangar's cost when it does not compete with the upstream for a CPU.")

@@ -142,12 +142,15 @@ struct Scenarios: Sendable {
     /// The upstream directly, behind `hangar stdio` and behind `hangar serve`, all three
     /// running at once and measured in `timeRounds` rounds (15) in which the paths take turns (the
     /// first path moves each round). A Python upstream's own speed drifts by ±10% over
-    /// seconds, so each round's ratios pair figures taken moments apart; the report takes the
-    /// median round. The rows combine all rounds.
+    /// seconds, so each round's ratios pair figures taken moments apart: a round's sequential
+    /// calls run in `sequentialBlocks` blocks in which the paths take turns, then each path's
+    /// concurrent calls. The report takes the median round. The rows combine all rounds.
     ///
     /// With two CPUs or more, a diagnostic pair joins the rounds: a second `hangar stdio` on
     /// CPU 0 with its upstream on CPUs 1…, against the upstream alone on CPUs 1…. The same work
     /// without Hangar and the upstream competing for one CPU; its ratio pairs those two.
+    static let sequentialBlocks = 3
+
     func interleaved(_ upstream: UpstreamUnderTest) async -> (rows: [CallRow], rounds: [PathRatios]) {
         let separate = CPUPlacement.cpuCount >= 2
         let paths: [CallPath] = [.direct, .hangarStdio, .hangarHTTP] + (separate ? [.directOtherCPUs, .hangarStdioSeparateCPUs] : [])
@@ -201,23 +204,34 @@ struct Scenarios: Sendable {
             _ = try await endpoint.sequential(upstream.gatewayCall, calls: 0, warmup: n.warmup)
             for round in 0..<plan.timeRounds {
                 var seq: [CallPath: Double] = [:], conc: [CallPath: Double] = [:]
-                for k in 0..<paths.count {
-                    let path = paths[(round + k) % paths.count]
-                    let s: SequentialResult, c: ConcurrentResult
+                let order = paths.indices.map { paths[(round + $0) % paths.count] }
+                // Sequential calls in short blocks, the paths taking turns within each, so that
+                // every path's figure for the round spans the same stretch of the host's time.
+                let blockCalls = max(1, n.calls / Self.sequentialBlocks)
+                var blocks: [CallPath: [SequentialResult]] = [:]
+                for _ in 0..<Self.sequentialBlocks {
+                    for path in order {
+                        let block = try await sequentialCPU[path, default: CPUShare()].measure(pids[path], calls: blockCalls + 10) {
+                            if let (peer, request) = peers[path] {
+                                try await onThread("bench-stdio") { try peer.sequential(request, calls: blockCalls, warmup: 10) }
+                            } else {
+                                try await endpoint.sequential(upstream.gatewayCall, calls: blockCalls, warmup: 10)
+                            }
+                        }
+                        blocks[path, default: []].append(block)
+                    }
+                }
+                for path in order {
+                    let s = SequentialResult(combining: blocks[path] ?? [])!
+                    let c: ConcurrentResult
                     let pid = pids[path]
                     if let (peer, request) = peers[path] {
-                        s = try await sequentialCPU[path, default: CPUShare()].measure(pid, calls: n.calls + 10) {
-                            try await onThread("bench-stdio") { try peer.sequential(request, calls: n.calls, warmup: 10) }
-                        }
                         c = try await concurrentCPU[path, default: CPUShare()].measure(pid, calls: depth * (n.perClient + 1)) {
                             try await onThread("bench-stdio") {
                                 try peer.pipelined(request, depth: depth, calls: depth * n.perClient, warmup: depth)
                             }
                         }
                     } else {
-                        s = try await sequentialCPU[path, default: CPUShare()].measure(pid, calls: n.calls + 10) {
-                            try await endpoint.sequential(upstream.gatewayCall, calls: n.calls, warmup: 10)
-                        }
                         c = try await concurrentCPU[path, default: CPUShare()].measure(pid, calls: depth * (n.perClient + 1)) {
                             try await endpoint.concurrent(upstream.gatewayCall, clients: depth, callsPerClient: n.perClient, warmup: 1)
                         }
