@@ -30,20 +30,23 @@ struct Authenticator: Sendable {
 
     /// The identity, or the response that refuses the request.
     func identify(_ request: Request, context: HangarRequestContext) async -> AuthOutcome {
-        let address = context.remoteAddress?.ipAddress ?? "unknown"
-        if let wait = failures.blocked(address) {
+        // The peer's address as text only where it is needed: the throttle, once some
+        // address has failed, and refusals.
+        let peer = context.remoteAddress
+        let address = { peer?.ipAddress ?? "unknown" }
+        if failures.anyNoted, let wait = failures.blocked(address()) {
             metrics.rejected("auth_throttled")
             return .refused(HTTPReplies.error(.tooManyRequests, id: nil,
                 JSONRPCError(.invalidRequest, "Too many failed authentications from this address; retry in \(wait) s"),
                 extra: [.retryAfter: String(wait)]))
         }
         guard let header = request.headers[.authorization] else {
-            if mode == .local, HangarRequestContext.isLoopback(address) { return .identity(Identity.localAdmin) }
+            if mode == .local, HangarRequestContext.isLoopback(peer) { return .identity(Identity.localAdmin) }
             metrics.rejected("unauthenticated")
             return .refused(challenge(nil, "Unauthorized: this endpoint needs an API key or a bearer token (Authorization: Bearer ...)"))
         }
         guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
-            return .refused(refuse(address, "Unauthorized: use the Bearer scheme (Authorization: Bearer ...)"))
+            return .refused(refuse(address(), "Unauthorized: use the Bearer scheme (Authorization: Bearer ...)"))
         }
         let credential = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         do {
@@ -58,10 +61,10 @@ struct Authenticator: Sendable {
             guard let tokens = policy.tokens else { throw PolicyError(.unauthenticated, "bearer tokens are not accepted: no OAuth issuer is configured") }
             return .identity(try await tokens.verify(credential))
         } catch let error as PolicyError {
-            policy.record(AuditEntry(identity: "anonymous@\(address)", action: "auth", target: request.uri.path, outcome: "denied", detail: error.message))
-            return .refused(refuse(address, "Unauthorized: \(error.message)"))
+            policy.record(AuditEntry(identity: "anonymous@\(address())", action: "auth", target: request.uri.path, outcome: "denied", detail: error.message))
+            return .refused(refuse(address(), "Unauthorized: \(error.message)"))
         } catch {
-            return .refused(refuse(address, "Unauthorized"))
+            return .refused(refuse(address(), "Unauthorized"))
         }
     }
 
@@ -104,6 +107,9 @@ final class FailureThrottle: Sendable {
             if s.count > 10_000 { s = s.filter { !$0.value.isEmpty && now - $0.value.last! < window } }
         }
     }
+
+    /// Whether any address has failed lately (it stays true until the table is pruned).
+    var anyNoted: Bool { state.withLock { !$0.isEmpty } }
 
     /// Seconds until the address may try again, or nil when it is not blocked.
     func blocked(_ address: String) -> Int? {

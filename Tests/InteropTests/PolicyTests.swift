@@ -315,6 +315,19 @@ extension Interop {
             #expect(p.stderrLines.joined().contains("--auth required"))
         }
 
+        @Test("--auth local admits a client on ::1 without a key, as on 127.0.0.1, and still refuses a bad key")
+        func localAuthOverIPv6Loopback() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()], extraArguments: ["--host", "::1"])
+            defer { Task { await daemon.stop() } }
+            #expect(daemon.url.hasPrefix("http://[::1]:"), "\(daemon.url)")
+            let (status, reply) = try await daemon.modern(MCPMethod.toolsCall, ["name": "fast__echo", "arguments": ["text": "over ::1"]])
+            #expect(status == 200, "\(reply)")
+            #expect(reply["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue == "over ::1", "\(reply)")
+            let (body, headers) = Daemon.modernRequest(MCPMethod.toolsList)
+            let (refused, _) = try await daemon.post(body, headers: headers + [("Authorization", "Bearer hk_not_a_key")])
+            #expect(refused == 401)
+        }
+
         static func sqlite(_ path: String, _ sql: String) async throws {
             let p = try await TestProcess.start("/usr/bin/python3", [
                 "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, sql,
