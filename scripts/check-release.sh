@@ -21,8 +21,8 @@ out=$(HANGAR_DATA_DIR="$work/data" "$bin/hangar" call fast__echo --args '{"text"
   || fail "hangar call through the release binary: $out"
 [[ $out == *"laid out"* ]] || fail "hangar call printed no echo: $out"
 
-# The first 300 functions of the list sit on few pages: 64 of 4 KiB when the list was made,
-# against 165 in a build without the layout (functions in the packages' and the runtime's
+# The first 300 functions of the list sit on few pages: 60 of 4 KiB when the list was made,
+# against 158 in a build without the layout (functions in the packages' and the runtime's
 # archives that were compiled without a section each cannot move, so they count too).
 read -r found pages < <(nm --defined-only "$bin/hangar" | python3 -c '
 import sys

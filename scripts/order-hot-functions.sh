@@ -106,11 +106,14 @@ child = int(open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()[0])
 os.kill(child, signal.SIGTERM); p.wait()
 PY
 
-# Every function of the hangar binary in a sample or its call chain, most often seen first.
+# Every function of the hangar binary in a sample or its call chain, most often seen first:
+# by bands of counts within a factor of two, and by name within a band, so that a new profile
+# moves a function only when its count changes a lot (the list is committed).
 for data in "$work"/*.data; do
   perf script -i "$data" -F ip,sym,dso --no-demangle 2>/dev/null
-done | awk -v bin="($hangar)" '$NF == bin && $2 != "[unknown]" { count[$2]++ } END { for (s in count) print count[s], s }' \
-  | sort -k1,1nr -k2 | awk '{ print $2 }' > "$work/hot.txt"
+done | awk -v bin="($hangar)" '$NF == bin && $2 != "[unknown]" { count[$2]++ }
+  END { for (s in count) { band = 0; for (c = count[s]; c > 1; c /= 2) band++; print band, s } }' \
+  | LC_ALL=C sort -k1,1nr -k2,2 | awk '{ print $2 }' > "$work/hot.txt"
 {
   echo "# The functions a proxied call runs, hottest first: scripts/build-release.sh lays them out first."
   echo "# Made by scripts/order-hot-functions.sh; $(wc -l < "$work/hot.txt") functions."

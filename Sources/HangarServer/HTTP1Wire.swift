@@ -45,6 +45,7 @@ enum HTTP1Wire {
         ("mcp-method", HTTPReplies.methodHeader), ("mcp-name", HTTPReplies.nameHeader),
         ("mcp-session-id", HTTPReplies.sessionHeader), ("authorization", .authorization), ("origin", .origin),
         ("user-agent", .userAgent), ("accept-encoding", .acceptEncoding), ("connection", .connection),
+        ("content-length", .contentLength),
     ]
 
     /// RFC 9110 token characters, by byte.
