@@ -8,8 +8,6 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 fail() { printf 'check-release: FAILED: %s\n' "$*" >&2; exit 1; }
 
-# A new function list changes no build input swift build watches: relink by hand.
-if [[ scripts/hot-functions.txt -nt .build/release/hangar ]]; then rm -f .build/release/hangar; fi
 bash scripts/build-release.sh --product hangar
 bash scripts/build-release.sh --product hangar-fast-upstream
 bin=.build/release

@@ -9,8 +9,6 @@ cd "$repo"
 bash scripts/setup-system.sh
 if [[ ! -x .build/release/hangar ]] || [[ -n $(find Sources Package.swift scripts/hot-functions.txt -newer .build/release/hangar -print -quit 2>/dev/null) ]]; then
   echo "hangar: building (release)..." >&2
-  # A new function list changes no build input swift build watches: relink by hand.
-  if [[ scripts/hot-functions.txt -nt .build/release/hangar ]]; then rm -f .build/release/hangar; fi
   bash scripts/build-release.sh --product hangar >&2
 fi
 if [[ $# -eq 0 ]]; then set -- serve; fi
