@@ -38,7 +38,7 @@ struct MCPRequest: Sendable {
     func body(id: Int64) -> [UInt8] {
         var bytes = head
         bytes.reserveCapacity(head.count + 24)
-        bytes += String(id).utf8
+        appendDecimal(Int(id), to: &bytes)
         bytes.append(UInt8(ascii: "}"))
         return bytes
     }
@@ -52,13 +52,29 @@ struct MCPRequest: Sendable {
 
     /// A whole HTTP/1.1 POST to `/mcp` on `port`, headers and body, for one write.
     func httpRequest(id: Int64, port: Int) -> [UInt8] {
-        let body = body(id: id)
+        httpRequest(id: id, head: httpHead(port: port))
+    }
+
+    /// The request line and every header but Content-Length, made once for many requests.
+    func httpHead(port: Int) -> [UInt8] {
         var text = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
         text += "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: \(Self.modernVersion)\r\n"
         text += "Mcp-Method: \(method)\r\n"
         if let name { text += "Mcp-Name: \(name)\r\n" }
-        text += "Content-Length: \(body.count)\r\n\r\n"
-        return Array(text.utf8) + body
+        text += "Content-Length: "
+        return Array(text.utf8)
+    }
+
+    /// The request with this id after a head from ``httpHead(port:)``: the timed loops build
+    /// only the length and the body, so that a call costs the client little.
+    func httpRequest(id: Int64, head: [UInt8]) -> [UInt8] {
+        let body = body(id: id)
+        var bytes = head
+        bytes.reserveCapacity(head.count + 24 + body.count)
+        appendDecimal(body.count, to: &bytes)
+        bytes += [13, 10, 13, 10]
+        bytes += body
+        return bytes
     }
 
     /// The HTTP headers of this request, for clients that build their own request.
@@ -112,4 +128,10 @@ enum ResponseScan {
             return nil
         }
     }
+}
+
+/// Appends the decimal digits of a non-negative `value` without making a string.
+func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+    if value >= 10 { appendDecimal(value / 10, to: &bytes) }
+    bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
 }

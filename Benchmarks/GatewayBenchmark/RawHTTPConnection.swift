@@ -49,10 +49,10 @@ final class RawHTTPConnection {
                 if first {
                     first = false
                     status = Self.statusCode(line)
-                } else if let value = Self.headerValue("content-length", line) {
-                    contentLength = Int(value)
-                } else if let value = Self.headerValue("transfer-encoding", line) {
-                    chunked = value.lowercased().contains("chunked")
+                } else if Self.isHeader(Self.contentLengthName, line) {
+                    contentLength = Self.decimal(after: Self.contentLengthName.count + 1, in: line)
+                } else if Self.isHeader(Self.transferEncodingName, line) {
+                    chunked = String(decoding: line, as: UTF8.self).lowercased().contains("chunked")
                 }
                 return false
             }
@@ -80,21 +80,28 @@ final class RawHTTPConnection {
         return (9..<12).reduce(0) { $0 * 10 + Int(line[$1]) - 48 }
     }
 
-    /// The value of a header line if its name is `lowercaseName`.
-    private static func headerValue(_ lowercaseName: String, _ line: UnsafeRawBufferPointer) -> String? {
-        let name = Array(lowercaseName.utf8)
-        guard line.count > name.count, line[name.count] == UInt8(ascii: ":") else { return nil }
-        for i in 0..<name.count where (line[i] | 0x20) != name[i] && line[i] != name[i] { return nil }
-        return String(decoding: line[(name.count + 1)...], as: UTF8.self).trimmingSpaces
-    }
-}
+    private static let contentLengthName = Array("content-length".utf8)
+    private static let transferEncodingName = Array("transfer-encoding".utf8)
 
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
+    /// Whether a header line's name is `lowercaseName` (in any case). Compared in place: the
+    /// client reads every header line of every answer, and its cost is not the server's.
+    private static func isHeader(_ lowercaseName: [UInt8], _ line: UnsafeRawBufferPointer) -> Bool {
+        guard line.count > lowercaseName.count, line[lowercaseName.count] == UInt8(ascii: ":") else { return false }
+        for i in 0..<lowercaseName.count where (line[i] | 0x20) != lowercaseName[i] { return false }
+        return true
+    }
+
+    /// The decimal number that starts at `offset` of `line` after any spaces; nil if none.
+    private static func decimal(after offset: Int, in line: UnsafeRawBufferPointer) -> Int? {
+        var i = offset
+        while i < line.count, line[i] == UInt8(ascii: " ") { i += 1 }
+        var value = 0
+        let first = i
+        while i < line.count, line[i] >= UInt8(ascii: "0"), line[i] <= UInt8(ascii: "9") {
+            value = value * 10 + Int(line[i] - UInt8(ascii: "0"))
+            i += 1
+        }
+        return i > first ? value : nil
     }
 }
 
@@ -120,14 +127,15 @@ struct HTTPEndpoint: Sendable {
     func sequential(_ request: MCPRequest, calls: Int, warmup: Int) async throws -> SequentialResult {
         try await onThread("bench-http") {
             let connection = try RawHTTPConnection(port: port)
-            for id in 0..<warmup { _ = try exchange(connection, request, id: Int64(id)) }
+            let head = request.httpHead(port: port)
+            for id in 0..<warmup { _ = try exchange(connection, request, id: Int64(id), head: head) }
             let clock = ContinuousClock()
             var samples = LatencySamples(capacity: calls)
             var errors = 0
             let began = clock.now
             for id in 0..<calls {
                 let t0 = clock.now
-                errors += try exchange(connection, request, id: Int64(id)) ? 1 : 0
+                errors += try exchange(connection, request, id: Int64(id), head: head) ? 1 : 0
                 samples.record(t0.duration(to: clock.now))
             }
             return SequentialResult(samples: samples, elapsed: began.duration(to: clock.now), errors: errors)
@@ -138,6 +146,7 @@ struct HTTPEndpoint: Sendable {
     /// after `warmup` untimed ones; the timed part starts together.
     func concurrent(_ request: MCPRequest, clients: Int, callsPerClient: Int, warmup: Int) async throws -> ConcurrentResult {
         let startLine = StartLine(parties: clients)
+        let head = request.httpHead(port: port)
         typealias Span = (began: ContinuousClock.Instant, ended: ContinuousClock.Instant, errors: Int)
         let spans = try await withThrowingTaskGroup(of: Span.self) { group in
             for _ in 0..<clients {
@@ -146,7 +155,7 @@ struct HTTPEndpoint: Sendable {
                         let connection: RawHTTPConnection
                         do {
                             connection = try RawHTTPConnection(port: port)
-                            for id in 0..<warmup { _ = try exchange(connection, request, id: Int64(id)) }
+                            for id in 0..<warmup { _ = try exchange(connection, request, id: Int64(id), head: head) }
                         } catch {
                             startLine.abandon()
                             throw error
@@ -155,7 +164,7 @@ struct HTTPEndpoint: Sendable {
                         let clock = ContinuousClock()
                         var errors = 0
                         let began = clock.now
-                        for id in 0..<callsPerClient { errors += try exchange(connection, request, id: Int64(id)) ? 1 : 0 }
+                        for id in 0..<callsPerClient { errors += try exchange(connection, request, id: Int64(id), head: head) ? 1 : 0 }
                         return (began, clock.now, errors)
                     }
                 }
@@ -170,8 +179,8 @@ struct HTTPEndpoint: Sendable {
 
     /// One exchange; true when it failed (not HTTP 200, or an error answer). Large bodies
     /// (lists) are not scanned, so that the scan does not weigh on their latency.
-    private func exchange(_ connection: RawHTTPConnection, _ request: MCPRequest, id: Int64) throws -> Bool {
-        try connection.exchange(request.httpRequest(id: id, port: port)) { status, body in
+    private func exchange(_ connection: RawHTTPConnection, _ request: MCPRequest, id: Int64, head: [UInt8]) throws -> Bool {
+        try connection.exchange(request.httpRequest(id: id, head: head)) { status, body in
             status != 200 || (body.count < 64 << 10 && ResponseScan.isError(body))
         }
     }
