@@ -37,8 +37,16 @@ struct SequentialResult: Sendable {
     var errors: Int
     let samples: LatencySamples
     let elapsed: Duration
+    /// CPU time of the client's own thread over the timed calls, when one thread made them.
+    let clientCPU: Duration?
 
-    init(samples: LatencySamples, elapsed: Duration, errors: Int) {
+    /// The client's CPU per call, in microseconds.
+    var clientMicrosPerCall: Double? {
+        guard let clientCPU, samples.count > 0 else { return nil }
+        return clientCPU.seconds * 1e6 / Double(samples.count)
+    }
+
+    init(samples: LatencySamples, elapsed: Duration, errors: Int, clientCPU: Duration? = nil) {
         let p = samples.percentiles([0.50, 0.99])
         p50Milliseconds = p[0]
         p99Milliseconds = p[1]
@@ -46,6 +54,7 @@ struct SequentialResult: Sendable {
         self.errors = errors
         self.samples = samples
         self.elapsed = elapsed
+        self.clientCPU = clientCPU
     }
 
     /// Several runs as one: every sample, and the calls over the time of all runs.
@@ -53,7 +62,9 @@ struct SequentialResult: Sendable {
         guard !runs.isEmpty else { return nil }
         var samples = LatencySamples(capacity: runs.reduce(0) { $0 + $1.samples.count })
         for run in runs { samples.append(run.samples) }
-        self.init(samples: samples, elapsed: runs.reduce(Duration.zero) { $0 + $1.elapsed }, errors: runs.reduce(0) { $0 + $1.errors })
+        let cpu = runs.allSatisfy { $0.clientCPU != nil } ? runs.reduce(Duration.zero) { $0 + $1.clientCPU! } : nil
+        self.init(samples: samples, elapsed: runs.reduce(Duration.zero) { $0 + $1.elapsed }, errors: runs.reduce(0) { $0 + $1.errors },
+                  clientCPU: cpu)
     }
 }
 

@@ -25,3 +25,11 @@ struct CPUShare: Sendable {
         return value
     }
 }
+
+/// CPU time (user + system) of the calling thread so far: what a client thread spends on its
+/// own side of the calls it makes.
+func threadCPUTime() -> Duration {
+    var now = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+    return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
+}

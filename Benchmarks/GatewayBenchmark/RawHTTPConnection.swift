@@ -132,13 +132,14 @@ struct HTTPEndpoint: Sendable {
             let clock = ContinuousClock()
             var samples = LatencySamples(capacity: calls)
             var errors = 0
+            let cpu = threadCPUTime()
             let began = clock.now
             for id in 0..<calls {
                 let t0 = clock.now
                 errors += try exchange(connection, request, id: Int64(id), head: head) ? 1 : 0
                 samples.record(t0.duration(to: clock.now))
             }
-            return SequentialResult(samples: samples, elapsed: began.duration(to: clock.now), errors: errors)
+            return SequentialResult(samples: samples, elapsed: began.duration(to: clock.now), errors: errors, clientCPU: threadCPUTime() - cpu)
         }
     }
 

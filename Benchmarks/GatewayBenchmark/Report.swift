@@ -29,6 +29,8 @@ struct Report: Sendable {
         Swift.print("  \(plan.clients) requests pipelined on the one pipe. Clock: ContinuousClock; percentiles: nearest rank over all samples.")
         Swift.print("hangar CPU: user + system time of the hangar process (all threads) over the calls, warm-ups included, per call"
             + " (children it reaps would count too; none end during the calls).")
+        Swift.print("client CPU: user + system time of the benchmark's own thread over the timed sequential calls, per call"
+            + " (its share of each call's time; with the AsyncHTTPClient client, not measured).")
         Swift.print("")
         printCalls()
         Swift.print("")
@@ -37,7 +39,8 @@ struct Report: Sendable {
 
     private func printCalls() {
         Swift.print(pad("tools/call", 48) + lpad("p50 ms", 9) + lpad("p99 ms", 9) + lpad("seq calls/s", 13)
-            + lpad("\(plan.clients)-client calls/s", 19) + lpad("errors", 8) + lpad("hangar CPU us/call seq, \(plan.clients)c", 30))
+            + lpad("\(plan.clients)-client calls/s", 19) + lpad("errors", 8) + lpad("hangar CPU us/call seq, \(plan.clients)c", 30)
+            + lpad("client CPU us/call seq", 24))
         for row in rows {
             let label = pad("\(row.upstream), \(row.path.rawValue)", 48)
             if let failure = row.failure {
@@ -48,7 +51,8 @@ struct Report: Sendable {
             let errors = (s?.errors ?? 0) + (c?.errors ?? 0)
             Swift.print(label + lpad(s.map { ms($0.p50Milliseconds) } ?? "-", 9) + lpad(s.map { ms($0.p99Milliseconds) } ?? "-", 9)
                 + lpad(s.map { count($0.callsPerSecond) } ?? "-", 13) + lpad(c.map { count($0.callsPerSecond) } ?? "-", 19)
-                + lpad(String(errors), 8) + lpad(cpu(row), 30))
+                + lpad(String(errors), 8) + lpad(cpu(row), 30)
+                + lpad(s?.clientMicrosPerCall.map { String(format: "%.0f", $0) } ?? "-", 24))
         }
         if let timeServerProblem { Swift.print(pad("mcp-server-time", 48) + "  skipped: " + timeServerProblem) }
     }

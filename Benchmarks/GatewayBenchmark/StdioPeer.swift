@@ -63,13 +63,14 @@ final class StdioPeer: @unchecked Sendable {
         for _ in 0..<warmup { errors += try roundTrip(request) ? 1 : 0 }
         errors = 0
         var samples = LatencySamples(capacity: calls)
+        let cpu = threadCPUTime()
         let began = clock.now
         for _ in 0..<calls {
             let t0 = clock.now
             errors += try roundTrip(request) ? 1 : 0
             samples.record(t0.duration(to: clock.now))
         }
-        return SequentialResult(samples: samples, elapsed: began.duration(to: clock.now), errors: errors)
+        return SequentialResult(samples: samples, elapsed: began.duration(to: clock.now), errors: errors, clientCPU: threadCPUTime() - cpu)
     }
 
     /// Writes one request and reads its answer; true when the answer is an error.
