@@ -212,7 +212,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "HangarGatewayTests", dependencies: ["HangarGateway", "HangarUpstream", "HangarCore"]),
+        .testTarget(name: "HangarGatewayTests", dependencies: ["HangarGateway", "HangarUpstream", "HangarCore", "HangarTransport"]),
         .testTarget(
             name: "InteropTests",
             dependencies: [

@@ -1,8 +1,7 @@
 import Foundation
-import HangarSupervisor
 
-/// Puts a process on chosen CPUs, for the diagnostic path that runs Hangar and its upstream
-/// on different CPUs: it shows how much of the sequential shortfall is the two sharing one.
+/// Puts a process on chosen CPUs, for the diagnostic pair's direct side: the upstream alone on
+/// the CPUs that `hangar stdio --cpus 0 --upstream-cpus 1-` gives it.
 enum CPUPlacement {
     static var cpuCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
@@ -22,14 +21,9 @@ enum CPUPlacement {
         guard taskset.terminationStatus == 0 else { throw BenchmarkError("taskset could not move process \(pid)") }
     }
 
-    /// Every CPU but the first, where `separate` puts Hangar.
+    /// Every CPU but the first, which the diagnostic pair leaves to Hangar.
     static var otherCPUs: ClosedRange<Int> { 1...(cpuCount - 1) }
 
-    /// Hangar (`pid`) on CPU 0 and every process below it on the other CPUs.
-    static func separate(hangar pid: pid_t) throws(BenchmarkError) {
-        let below = ProcessTable.processes(below: pid)
-        guard !below.isEmpty else { throw BenchmarkError("hangar \(pid) has no upstream process to move") }
-        try pin(pid, to: 0...0)
-        for process in below { try pin(process, to: otherCPUs) }
-    }
+    /// ``otherCPUs`` as `--upstream-cpus` takes it.
+    static var otherCPUList: String { "\(otherCPUs.lowerBound)-\(otherCPUs.upperBound)" }
 }

@@ -23,8 +23,8 @@ struct Report: Sendable {
         Swift.print("mcp-server-time runs direct, behind hangar stdio and behind hangar serve at once; the paths take turns in each round")
         Swift.print("  (its sequential calls in \(Scenarios.sequentialBlocks) blocks, the paths taking turns within each, then the 16-client calls),")
         Swift.print("  and its ratios are the median round's (each round pairs figures taken moments apart).")
-        Swift.print("  A diagnostic pair takes turns too: the upstream alone pinned to CPUs 1-, and hangar stdio pinned to CPU 0 with")
-        Swift.print("  its upstream on CPUs 1-; their ratio is Hangar's cost when it does not compete with the upstream for a CPU.")
+        Swift.print("  A diagnostic pair takes turns too: the upstream alone pinned to CPUs 1-, and `hangar stdio --cpus 0 --upstream-cpus 1-`;")
+        Swift.print("  their ratio is Hangar's cost when it does not compete with the upstream for a CPU (opt-in CPU placement).")
         Swift.print("HTTP client: raw blocking HTTP/1.1 keep-alive sockets, one thread per connection; stdio: blocking pipe I/O,")
         Swift.print("  \(plan.clients) requests pipelined on the one pipe. Clock: ContinuousClock; percentiles: nearest rank over all samples.")
         Swift.print("hangar CPU: user + system time of the hangar process (all threads) over the calls, warm-ups included, per call"

@@ -172,7 +172,9 @@ struct Scenarios: Sendable {
             viaStdio = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config]))
             if separate {
                 directApart = try await StdioPeer.start(workspace.spec(upstream.command, upstream.arguments))
-                viaApart = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config]))
+                // Hangar's own placement settings, as a user would set them.
+                viaApart = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config, "--cpus", "0",
+                                                                                       "--upstream-cpus", CPUPlacement.otherCPUList]))
             }
             server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
         } catch {
@@ -194,10 +196,9 @@ struct Scenarios: Sendable {
         do {
             for (path, (peer, request)) in peers {
                 try await onThread("bench-stdio") { try peer.prepare(request) }
-                // After the first call the upstream runs: place both before the warm-up, so the
-                // threads they start later (Python's workers) inherit their CPUs.
+                // After the first call the upstream runs: place it before the warm-up, so the
+                // threads it starts later (Python's workers) inherit its CPUs.
                 if path == .directOtherCPUs { try CPUPlacement.pin(peer.child.pid, to: CPUPlacement.otherCPUs) }
-                if path == .hangarStdioSeparateCPUs { try CPUPlacement.separate(hangar: peer.child.pid) }
                 _ = try await onThread("bench-stdio") { try peer.sequential(request, calls: 0, warmup: n.warmup) }
             }
             _ = try await onThread("bench-http") { try endpoint.call(upstream.gatewayCall) }

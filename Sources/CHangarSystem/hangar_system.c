@@ -145,6 +145,10 @@ int hangar_spawn_ex(const char *path, char *const argv[], char *const envp[], co
             struct rlimit limit = {(rlim_t)extra->rlimit_values[i], (rlim_t)extra->rlimit_values[i]};
             if (setrlimit(extra->rlimit_resources[i], &limit) != 0) child_fail(report_fd, errno);
         }
+        if (extra && extra->cpu_count > 0) {
+            int err = hangar_set_affinity(0, extra->cpus, extra->cpu_count);
+            if (err != 0) child_fail(report_fd, err);
+        }
         int devnull = -1;
         if (fd_in < 0 || fd_out < 0 || fd_err < 0) devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         int count = 3 + extra_fds;
@@ -259,6 +263,27 @@ int hangar_listen_in_netns(const char *netns_path, int port, int backlog) {
 
 int hangar_connect_in_netns(const char *netns_path, int port) {
     return socket_in_netns(netns_path, port, 0, 0);
+}
+
+int hangar_set_affinity(pid_t tid, const int *cpus, int count) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int i = 0; i < count; i++) {
+        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return EINVAL;
+        CPU_SET(cpus[i], &set);
+    }
+    return sched_setaffinity(tid, sizeof(set), &set) == 0 ? 0 : errno;
+}
+
+int hangar_get_affinity(pid_t tid, int *cpus, int max) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(tid, sizeof(set), &set) != 0) return -errno;
+    int n = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && n < max; cpu++) {
+        if (CPU_ISSET(cpu, &set)) cpus[n++] = cpu;
+    }
+    return n;
 }
 
 int hangar_pidfd_open(pid_t pid) {

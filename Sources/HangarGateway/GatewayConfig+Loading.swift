@@ -70,6 +70,8 @@ extension GatewayConfig {
             case "maxMessageBytes": limits.maxMessageBytes = Int(try int(value, key))
             case "maxDepth": limits.maxDepth = Int(try int(value, key))
             case "maxBatch": limits.maxBatchCount = Int(try int(value, key))
+            case "cpus": cpus = try cpuList(value, "gateway.\(key)")
+            case "upstreamCPUs": upstreamCPUs = try cpuList(value, "gateway.\(key)")
             default: throw ConfigError("unknown key gateway.\(key)")
             }
         }
@@ -117,8 +119,9 @@ extension GatewayConfig {
             }
         }
         let cwd = s["cwd"]?.stringValue
-        return UpstreamConfig(name: name, transport: .stdio(ProcessSpec(command: command, arguments: args, environment: env, workingDirectory: cwd)),
-                              requestTimeout: timeout)
+        var spec = ProcessSpec(command: command, arguments: args, environment: env, workingDirectory: cwd)
+        if let cpus = s["cpus"] { spec.cpus = try cpuList(cpus, "mcpServers.\(name).cpus") }
+        return UpstreamConfig(name: name, transport: .stdio(spec), requestTimeout: timeout)
     }
 
     /// The part of the daemon's environment a child sees (as Claude Desktop does): enough to run,
@@ -131,6 +134,19 @@ extension GatewayConfig {
         if out["PATH"] == nil { out["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
         return out
     }
+}
+
+/// A CPU list: Linux's text form (`"0-3,6"`), one number, or a list of numbers.
+func cpuList(_ v: JSONValue, _ key: String) throws -> [Int] {
+    let text: String
+    switch v {
+    case .string(let s): text = s
+    case .int(let i): text = String(i)
+    case .array(let items) where !items.isEmpty && items.allSatisfy({ $0.intValue != nil }):
+        text = items.compactMap(\.intValue).map(String.init).joined(separator: ",")
+    default: throw ConfigError("\(key) must be a CPU list such as \"0-3,6\", a number or a list of numbers")
+    }
+    do { return try CPUAffinity.parse(text) } catch { throw ConfigError("\(key): \(error)") }
 }
 
 private func string(_ v: JSONValue, _ key: String) throws -> String {

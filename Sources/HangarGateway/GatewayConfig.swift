@@ -30,6 +30,11 @@ public struct GatewayConfig: Sendable {
     public var hosted: JSONObject = [:]
     /// `hangar serve` offers its hosting and catalog actions as MCP tools (`hangar__…`).
     public var managementTools = true
+    /// CPUs Hangar's own threads run on (`gateway.cpus`); nil: wherever the kernel puts them.
+    public var cpus: [Int]?
+    /// CPUs of every process Hangar starts that names none itself (`gateway.upstreamCPUs`);
+    /// nil: the CPUs Hangar itself could use when it started.
+    public var upstreamCPUs: [Int]?
 
     public init(servers: [UpstreamConfig] = [], naming: NamingPolicy = NamingPolicy(), host: String = "127.0.0.1", port: Int = 8700,
                 dataDirectory: String = GatewayConfig.defaultDataDirectory, limits: JSONLimits = .default, allowedOrigins: [String] = [],

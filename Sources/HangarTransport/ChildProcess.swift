@@ -16,6 +16,9 @@ public struct ProcessSpec: Sendable, Hashable {
     public var cgroupProcFiles: [String] = []
     /// Resource limits set in the child before exec.
     public var resourceLimits: [ResourceLimit] = []
+    /// CPUs the child may run on (set before exec); nil: ``CPUAffinity/childCPUs``, or else
+    /// the spawning thread's.
+    public var cpus: [Int]?
 
     /// A descriptor of the parent that the child receives as `target`.
     public struct InheritedDescriptor: Sendable, Hashable {
@@ -140,6 +143,7 @@ public final class ChildProcess: Sendable {
         let sources = spec.inheritedDescriptors.map(\.source), targets = spec.inheritedDescriptors.map(\.target)
         let limitResources = spec.resourceLimits.map { $0.resource.rawValue }
         let limitValues = spec.resourceLimits.map { CUnsignedLongLong($0.value) }
+        let cpus = (spec.cpus ?? CPUAffinity.childCPUs ?? []).map(Int32.init)
         let result = withCStrings(argv) { argvPtr in
             withCStrings(envp) { envPtr in
                 withCStrings(spec.cgroupProcFiles) { cgroupPtr in
@@ -147,15 +151,17 @@ public final class ChildProcess: Sendable {
                         targets.withUnsafeBufferPointer { dst in
                             limitResources.withUnsafeBufferPointer { res in
                                 limitValues.withUnsafeBufferPointer { val in
-                                    var extra = hangar_spawn_extra(
-                                        fd_sources: src.baseAddress, fd_targets: dst.baseAddress, fd_count: Int32(src.count),
-                                        cgroup_procs: UnsafeRawPointer(cgroupPtr).assumingMemoryBound(to: UnsafePointer<CChar>?.self),
-                                        cgroup_count: Int32(spec.cgroupProcFiles.count),
-                                        rlimit_resources: res.baseAddress, rlimit_values: val.baseAddress,
-                                        rlimit_count: Int32(res.count))
-                                    return hangar_spawn_ex(executable, argvPtr, envPtr, spec.workingDirectory, stdinPipe[0],
-                                                           stdoutPipe[1], stderrPipe[1],
-                                                           HANGAR_SPAWN_NEW_PGROUP | HANGAR_SPAWN_DIE_WITH_PARENT, &extra, &pid)
+                                    cpus.withUnsafeBufferPointer { cpu in
+                                        var extra = hangar_spawn_extra(
+                                            fd_sources: src.baseAddress, fd_targets: dst.baseAddress, fd_count: Int32(src.count),
+                                            cgroup_procs: UnsafeRawPointer(cgroupPtr).assumingMemoryBound(to: UnsafePointer<CChar>?.self),
+                                            cgroup_count: Int32(spec.cgroupProcFiles.count),
+                                            rlimit_resources: res.baseAddress, rlimit_values: val.baseAddress,
+                                            rlimit_count: Int32(res.count), cpus: cpu.baseAddress, cpu_count: Int32(cpu.count))
+                                        return hangar_spawn_ex(executable, argvPtr, envPtr, spec.workingDirectory, stdinPipe[0],
+                                                               stdoutPipe[1], stderrPipe[1],
+                                                               HANGAR_SPAWN_NEW_PGROUP | HANGAR_SPAWN_DIE_WITH_PARENT, &extra, &pid)
+                                    }
                                 }
                             }
                         }

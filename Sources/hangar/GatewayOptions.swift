@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HangarGateway
+import HangarTransport
 import Logging
 import UnixSignals
 
@@ -12,13 +13,36 @@ struct GatewayOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default: info, or HANGAR_LOG_LEVEL).")
     var logLevel: String?
 
+    @Option(name: .customLong("cpus"), help: "CPUs Hangar's own threads run on, e.g. 0 or 0-1 (gateway.cpus; default: any).")
+    var cpus: String?
+
+    @Option(name: .customLong("upstream-cpus"), help: "CPUs of the servers Hangar starts, e.g. 1-3 (gateway.upstreamCPUs; default: any).")
+    var upstreamCPUs: String?
+
     func loadConfig() throws -> GatewayConfig {
-        guard let path = config ?? ProcessInfo.processInfo.environment["HANGAR_CONFIG"] else { return GatewayConfig() }
+        var loaded = GatewayConfig()
+        if let path = config ?? ProcessInfo.processInfo.environment["HANGAR_CONFIG"] {
+            do {
+                loaded = try GatewayConfig.load(path: path)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         do {
-            return try GatewayConfig.load(path: path)
+            if let cpus { loaded.cpus = try CPUAffinity.parse(cpus) }
+            if let upstreamCPUs { loaded.upstreamCPUs = try CPUAffinity.parse(upstreamCPUs) }
         } catch {
             throw ValidationError("\(error)")
         }
+        return loaded
+    }
+
+    /// Puts Hangar's threads and the processes it starts on the CPUs the config names (before
+    /// anything is started): opt-in, see ``CPUAffinity``.
+    func placeOnCPUs(_ config: GatewayConfig) throws {
+        if let upstream = config.upstreamCPUs { CPUAffinity.childCPUs = upstream }
+        guard let own = config.cpus else { return }
+        do { try CPUAffinity.pinProcess(to: own) } catch { throw ValidationError("\(error)") }
     }
 
     func makeLogger(default level: Logger.Level = .info) -> Logger {

@@ -1,6 +1,7 @@
 import Foundation
 @testable import HangarGateway
 import HangarCore
+import HangarTransport
 import HangarUpstream
 import Testing
 
@@ -52,6 +53,33 @@ import Testing
         #expect(config.pageSize == 50)
         #expect(config.allowedOrigins == ["https://app.example.com"])
         #expect(config.servers.first?.requestTimeout == .seconds(2))
+        #expect(config.cpus == nil && config.upstreamCPUs == nil, "CPU placement is opt-in")
+    }
+
+    @Test("CPU placement: gateway.cpus, gateway.upstreamCPUs and a server's cpus, as a list, a number or Linux's text")
+    func cpus() throws {
+        let usable = CPUAffinity.available
+        let first = try #require(usable.first), last = try #require(usable.last)
+        let path = try write("""
+        gateway:
+          cpus: \(last)
+          upstreamCPUs: "\(first)-\(last)"
+        mcpServers:
+          placed:
+            command: /bin/true
+            cpus: [\(first)]
+          free:
+            command: /bin/true
+        """, ext: "yaml")
+        let config = try GatewayConfig.load(path: path)
+        #expect(config.cpus == [last])
+        #expect(config.upstreamCPUs == usable.filter { $0 >= first && $0 <= last })
+        guard case .stdio(let placed) = config.servers[0].transport, case .stdio(let free) = config.servers[1].transport else {
+            Issue.record("both servers should be stdio")
+            return
+        }
+        #expect(placed.cpus == [first])
+        #expect(free.cpus == nil)
     }
 
     @Test("mistakes are reported with the key at fault", arguments: [
@@ -62,6 +90,10 @@ import Testing
         (#"{"gateway": {"port": "80"}}"#, "gateway.port"),
         (#"{"gateway": {"colour": 1}}"#, "unknown key gateway.colour"),
         (#"{"mcpServers": ["#, "not valid JSON"),
+        (#"{"gateway": {"cpus": "3-1"}}"#, "gateway.cpus: '3-1' is not a CPU list"),
+        (#"{"gateway": {"upstreamCPUs": true}}"#, "gateway.upstreamCPUs must be a CPU list"),
+        (#"{"gateway": {"upstreamCPUs": "4000"}}"#, "gateway.upstreamCPUs: CPU 4000 is not one this process may use"),
+        (#"{"mcpServers": {"x": {"command": "a", "cpus": []}}}"#, "mcpServers.x.cpus must be a CPU list"),
     ])
     func errors(text: String, expected: String) throws {
         let path = try write(text, ext: "json")

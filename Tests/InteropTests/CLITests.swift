@@ -111,6 +111,50 @@ extension Interop {
             }
         }
 
+        @Test("gateway.cpus pins Hangar's threads, upstreamCPUs its servers and a server's own cpus that one; a CPU it may not use is refused by name")
+        func cpuPlacement() async throws {
+            let cpus = try CPUAffinityProbe.usable()
+            let first = cpus[0], last = cpus[cpus.count - 1]
+            let dir = try TestEnvironment.temporaryDirectory()
+            // Each server records its own CPUs, and those of every thread of its parent (Hangar),
+            // then becomes the fast upstream.
+            func recording(_ name: String) -> JSONValue {
+                let script = "grep Cpus_allowed_list: /proc/self/status > \(dir)/\(name).self; "
+                    + "for t in /proc/$PPID/task/*; do grep Cpus_allowed_list: $t/status; done > \(dir)/\(name).parent; "
+                    + "exec \(TestEnvironment.fastUpstream)"
+                return ["command": "/bin/sh", "args": ["-c", .string(script)]]
+            }
+            var own = recording("own").objectValue!
+            own["cpus"] = .string("\(last)")
+            let path = try Self.config(["shared": recording("shared"), "own": .object(own)],
+                                       gateway: ["cpus": .array([.int(Int64(last))]), "upstreamCPUs": .string("\(first)")])
+            let (status, out, err) = try await Self.run(["call", "shared__echo", "--args", #"{"text":"placed"}"#, "--config", path])
+            #expect(status == 0, "\(err)")
+            #expect(out.joined().contains("placed"))
+            func lines(_ file: String) throws -> [String] {
+                try String(contentsOfFile: dir + "/" + file, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").last.map(String.init) ?? "" }
+            }
+            #expect(try lines("shared.self") == ["\(first)"], "upstreamCPUs applies to a server without cpus of its own")
+            #expect(try lines("own.self") == ["\(last)"], "a server's own cpus win")
+            let hangarThreads = try lines("shared.parent")
+            #expect(!hangarThreads.isEmpty && hangarThreads.allSatisfy { $0 == "\(last)" }, "every Hangar thread is on gateway.cpus: \(hangarThreads)")
+
+            // Without upstreamCPUs, a pinned Hangar starts its servers on every CPU it could use, not on its own.
+            let pinnedOnly = try Self.config(["shared": recording("free")], gateway: ["cpus": .string("\(last)")])
+            #expect(try await Self.run(["call", "shared__echo", "--args", #"{"text":"x"}"#, "--config", pinnedOnly]).status == 0)
+            #expect(try lines("free.self") == [CPUAffinityProbe.format(cpus)])
+
+            // A CPU this process may not use is refused with its number, from the file and from the flag.
+            let missing = (cpus.max() ?? 0) + 1
+            let bad = try Self.config(["shared": recording("bad")], gateway: ["upstreamCPUs": .string("0-\(missing)")])
+            let refused = try await Self.run(["tools", "--config", bad])
+            #expect(refused.status != 0)
+            #expect(refused.err.joined(separator: "\n").contains("gateway.upstreamCPUs: CPU \(missing) is not one this process may use"), "\(refused.err)")
+            let flag = try await Self.run(["tools", "--config", pinnedOnly, "--cpus", "2-1"])
+            #expect(flag.status != 0)
+            #expect(flag.err.joined(separator: "\n").contains("is not a CPU list"), "\(flag.err)")
+        }
+
         @Test("`hangar tools --json` shows each tool's server and original name, and the collisions")
         func toolsJSON() async throws {
             let path = try Self.config(["a": Daemon.fastServer(), "b": Daemon.fastServer()], gateway: ["prefixTools": false])
@@ -140,5 +184,25 @@ extension Interop {
             #expect(badArgs.status != 0)
             #expect(badArgs.err.contains { $0.contains("--args is not valid JSON") }, "\(badArgs.err)")
         }
+    }
+}
+
+/// The CPUs this test process may use, read as `/proc/self/status` shows them.
+enum CPUAffinityProbe {
+    static func usable() throws -> [Int] {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
+        let list = line.split(separator: "\t").last.map(String.init) ?? ""
+        var cpus: [Int] = []
+        for part in list.split(separator: ",") {
+            let bounds = part.split(separator: "-").compactMap { Int($0) }
+            cpus += bounds.count == 2 ? Array(bounds[0]...bounds[1]) : bounds
+        }
+        try #require(!cpus.isEmpty)
+        return cpus
+    }
+
+    static func format(_ cpus: [Int]) -> String {
+        cpus.count > 1 && cpus.last! - cpus.first! == cpus.count - 1 ? "\(cpus.first!)-\(cpus.last!)" : cpus.map(String.init).joined(separator: ",")
     }
 }

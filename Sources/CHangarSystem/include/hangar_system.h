@@ -31,6 +31,9 @@ struct hangar_spawn_extra {
     const int *rlimit_resources;
     const unsigned long long *rlimit_values;
     int rlimit_count;
+    /// CPUs the child may run on (sched_setaffinity before exec); none: the parent's.
+    const int *cpus;
+    int cpu_count;
 };
 
 /// hangar_spawn plus the steps in `extra` (run after the process group/session and the
@@ -58,6 +61,14 @@ int hangar_connect_in_netns(const char *netns_path, int port);
 /// pidfd_open(pid, 0): a descriptor that polls readable once `pid` has exited (any process,
 /// not only children). Returns the fd or -errno.
 int hangar_pidfd_open(pid_t pid);
+
+/// Restricts thread `tid` (0: the calling thread) to the `count` CPUs in `cpus`.
+/// Returns 0 or an errno value (EINVAL: none of them can be used).
+int hangar_set_affinity(pid_t tid, const int *cpus, int count);
+
+/// The CPUs thread `tid` (0: the calling thread) may run on, at most `max` of them, in
+/// ascending order. Returns how many, or -errno.
+int hangar_get_affinity(pid_t tid, int *cpus, int max);
 
 /// waitpid(pid, &status, 0) retried on EINTR. Returns the raw status, or -1.
 int hangar_wait(pid_t pid);
