@@ -16,9 +16,10 @@ final class HangarServeProcess: Sendable {
     }
 
     /// Starts it and waits (at most a minute) for `hangar listening on http://HOST:PORT/mcp`.
-    static func start(hangar: String, config: String, environment: [String: String]) async throws -> HangarServeProcess {
+    static func start(hangar: String, config: String, environment: [String: String],
+                      extraArguments: [String] = []) async throws -> HangarServeProcess {
         let child = try await ChildProcess.spawn(ProcessSpec(
-            command: hangar, arguments: ["serve", "--config", config, "--port", "0", "--host", "127.0.0.1"],
+            command: hangar, arguments: ["serve", "--config", config, "--port", "0", "--host", "127.0.0.1"] + extraArguments,
             environment: environment))
         let stderr = OutputDrain(fd: child.stderrFD)
         let port: Int

@@ -23,7 +23,7 @@ struct Report: Sendable {
         Swift.print("mcp-server-time runs direct, behind hangar stdio and behind hangar serve at once; the paths take turns in each round")
         Swift.print("  (its sequential calls in \(Scenarios.sequentialBlocks) blocks, the paths taking turns within each, then the 16-client calls),")
         Swift.print("  and its ratios are the median round's (each round pairs figures taken moments apart).")
-        Swift.print("  A diagnostic pair takes turns too: the upstream alone pinned to CPUs 1-, and `hangar stdio --cpus 0 --upstream-cpus 1-`;")
+        Swift.print("  A diagnostic pair takes turns too: the upstream alone pinned to CPUs 1-, and `hangar stdio` and `hangar serve` with `--cpus 0 --upstream-cpus 1-`;")
         Swift.print("  their ratio is Hangar's cost when it does not compete with the upstream for a CPU (opt-in CPU placement).")
         Swift.print("HTTP client: raw blocking HTTP/1.1 keep-alive sockets, one thread per connection; stdio: blocking pipe I/O,")
         Swift.print("  \(plan.clients) requests pipelined on the one pipe. Clock: ContinuousClock; percentiles: nearest rank over all samples.")
@@ -38,11 +38,11 @@ struct Report: Sendable {
     }
 
     private func printCalls() {
-        Swift.print(pad("tools/call", 48) + lpad("p50 ms", 9) + lpad("p99 ms", 9) + lpad("seq calls/s", 13)
+        Swift.print(pad("tools/call", 54) + lpad("p50 ms", 9) + lpad("p99 ms", 9) + lpad("seq calls/s", 13)
             + lpad("\(plan.clients)-client calls/s", 19) + lpad("errors", 8) + lpad("hangar CPU us/call seq, \(plan.clients)c", 30)
             + lpad("client CPU us/call seq", 24))
         for row in rows {
-            let label = pad("\(row.upstream), \(row.path.rawValue)", 48)
+            let label = pad("\(row.upstream), \(row.path.rawValue)", 54)
             if let failure = row.failure {
                 Swift.print(label + "  failed: " + String(failure.prefix(200)))
                 continue
@@ -54,7 +54,7 @@ struct Report: Sendable {
                 + lpad(String(errors), 8) + lpad(cpu(row), 30)
                 + lpad(s?.clientMicrosPerCall.map { String(format: "%.0f", $0) } ?? "-", 24))
         }
-        if let timeServerProblem { Swift.print(pad("mcp-server-time", 48) + "  skipped: " + timeServerProblem) }
+        if let timeServerProblem { Swift.print(pad("mcp-server-time", 54) + "  skipped: " + timeServerProblem) }
     }
 
     private func printTargets() {
@@ -70,11 +70,12 @@ struct Report: Sendable {
         }
         // Hangar on CPU 0 and the upstream on the others, against the upstream alone on those:
         // no target; it shows how much of the shortfall above is the two competing for one CPU.
-        let apart = timeRounds.filter { $0.path == .hangarStdioSeparateCPUs }
-        if !apart.isEmpty {
+        for (path, name) in [(CallPath.hangarStdioSeparateCPUs, "hangar stdio"), (.hangarHTTPSeparateCPUs, "hangar serve HTTP")] {
+            let apart = timeRounds.filter { $0.path == path }
+            guard !apart.isEmpty else { continue }
             for (what, values) in [("sequential", apart.map(\.sequential)), ("\(plan.clients)-client", apart.map(\.concurrent))] {
                 let sorted = values.sorted()
-                ratio("  upstream on CPUs 1-: hangar stdio on CPU 0 / direct, \(what)", sorted[sorted.count / 2], false)
+                ratio("  upstream on CPUs 1-: \(name) on CPU 0 / direct, \(what)", sorted[sorted.count / 2], false)
             }
         }
         // The fast upstream's shares show Hangar's own cost; they have no target.

@@ -8,10 +8,14 @@ enum CallPath: String, Sendable {
     case hangarStdio = "hangar stdio"
     case hangarHTTP = "hangar serve HTTP"
     case hangarHTTPAsyncClient = "hangar serve HTTP, AHC client"
-    /// A diagnostic pair: the upstream alone on CPUs 1…, and `hangar stdio` on CPU 0 with its
-    /// upstream on CPUs 1…
+    /// A diagnostic pair: the upstream alone on CPUs 1…, and `hangar stdio` (or `serve`) on CPU 0
+    /// with its upstream on CPUs 1…
     case directOtherCPUs = "direct stdio, cpus 1-"
     case hangarStdioSeparateCPUs = "hangar stdio cpu 0, upstream 1-"
+    case hangarHTTPSeparateCPUs = "hangar serve HTTP cpu 0, upstream 1-"
+
+    /// Whether this path is Hangar placed apart from its upstream, compared with the upstream alone on its CPUs.
+    var isPlacedApart: Bool { self == .hangarStdioSeparateCPUs || self == .hangarHTTPSeparateCPUs }
 }
 
 /// One row of the tools/call table.
@@ -153,17 +157,19 @@ struct Scenarios: Sendable {
 
     func interleaved(_ upstream: UpstreamUnderTest) async -> (rows: [CallRow], rounds: [PathRatios]) {
         let separate = CPUPlacement.cpuCount >= 2
-        let paths: [CallPath] = [.direct, .hangarStdio, .hangarHTTP] + (separate ? [.directOtherCPUs, .hangarStdioSeparateCPUs] : [])
+        let paths: [CallPath] = [.direct, .hangarStdio, .hangarHTTP]
+            + (separate ? [.directOtherCPUs, .hangarStdioSeparateCPUs, .hangarHTTPSeparateCPUs] : [])
         var rows = paths.map { CallRow(upstream: upstream.label, path: $0) }
         let n = counts(upstream), depth = plan.clients
         var direct: StdioPeer?, viaStdio: StdioPeer?, server: HangarServeProcess?
-        var directApart: StdioPeer?, viaApart: StdioPeer?
+        var directApart: StdioPeer?, viaApart: StdioPeer?, serverApart: HangarServeProcess?
         func stopAll() async {
             await direct?.stop()
             await viaStdio?.stop()
             await directApart?.stop()
             await viaApart?.stop()
             await server?.stop()
+            await serverApart?.stop()
         }
         do {
             direct = try await StdioPeer.start(workspace.spec(upstream.command, upstream.arguments))
@@ -177,6 +183,10 @@ struct Scenarios: Sendable {
                                                                                        "--upstream-cpus", CPUPlacement.otherCPUList]))
             }
             server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
+            if separate {
+                serverApart = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment,
+                                                                 extraArguments: ["--cpus", "0", "--upstream-cpus", CPUPlacement.otherCPUList])
+            }
         } catch {
             for i in rows.indices { rows[i].failure = "\(error)" }
             await stopAll()
@@ -187,11 +197,13 @@ struct Scenarios: Sendable {
             peers[.directOtherCPUs] = (directApart, upstream.directCall)
             peers[.hangarStdioSeparateCPUs] = (viaApart, upstream.gatewayCall)
         }
-        let endpoint = server!.endpoint
+        var endpoints = [CallPath.hangarHTTP: server!.endpoint]
+        if let serverApart { endpoints[.hangarHTTPSeparateCPUs] = serverApart.endpoint }
         var sequential: [CallPath: [SequentialResult]] = [:], concurrent: [CallPath: [ConcurrentResult]] = [:]
         var sequentialCPU: [CallPath: CPUShare] = [:], concurrentCPU: [CallPath: CPUShare] = [:]
         var pids: [CallPath: pid_t] = [.hangarStdio: viaStdio!.child.pid, .hangarHTTP: server!.child.pid]
         if let viaApart { pids[.hangarStdioSeparateCPUs] = viaApart.child.pid }
+        if let serverApart { pids[.hangarHTTPSeparateCPUs] = serverApart.child.pid }
         var rounds: [PathRatios] = []
         do {
             for (path, (peer, request)) in peers {
@@ -201,8 +213,10 @@ struct Scenarios: Sendable {
                 if path == .directOtherCPUs { try CPUPlacement.pin(peer.child.pid, to: CPUPlacement.otherCPUs) }
                 _ = try await onThread("bench-stdio") { try peer.sequential(request, calls: 0, warmup: n.warmup) }
             }
-            _ = try await onThread("bench-http") { try endpoint.call(upstream.gatewayCall) }
-            _ = try await endpoint.sequential(upstream.gatewayCall, calls: 0, warmup: n.warmup)
+            for endpoint in endpoints.values {
+                _ = try await onThread("bench-http") { try endpoint.call(upstream.gatewayCall) }
+                _ = try await endpoint.sequential(upstream.gatewayCall, calls: 0, warmup: n.warmup)
+            }
             for round in 0..<plan.timeRounds {
                 var seq: [CallPath: Double] = [:], conc: [CallPath: Double] = [:]
                 let order = paths.indices.map { paths[(round + $0) % paths.count] }
@@ -216,7 +230,7 @@ struct Scenarios: Sendable {
                             if let (peer, request) = peers[path] {
                                 try await onThread("bench-stdio") { try peer.sequential(request, calls: blockCalls, warmup: 10) }
                             } else {
-                                try await endpoint.sequential(upstream.gatewayCall, calls: blockCalls, warmup: 10)
+                                try await endpoints[path]!.sequential(upstream.gatewayCall, calls: blockCalls, warmup: 10)
                             }
                         }
                         blocks[path, default: []].append(block)
@@ -234,7 +248,7 @@ struct Scenarios: Sendable {
                         }
                     } else {
                         c = try await concurrentCPU[path, default: CPUShare()].measure(pid, calls: depth * (n.perClient + 1)) {
-                            try await endpoint.concurrent(upstream.gatewayCall, clients: depth, callsPerClient: n.perClient, warmup: 1)
+                            try await endpoints[path]!.concurrent(upstream.gatewayCall, clients: depth, callsPerClient: n.perClient, warmup: 1)
                         }
                     }
                     sequential[path, default: []].append(s)
@@ -242,7 +256,7 @@ struct Scenarios: Sendable {
                     (seq[path], conc[path]) = (s.callsPerSecond, c.callsPerSecond)
                 }
                 for path in paths.dropFirst() where path != .directOtherCPUs {
-                    let base: CallPath = path == .hangarStdioSeparateCPUs ? .directOtherCPUs : .direct
+                    let base: CallPath = path.isPlacedApart ? .directOtherCPUs : .direct
                     rounds.append(PathRatios(path: path, sequential: seq[path]! / seq[base]!, concurrent: conc[path]! / conc[base]!))
                 }
             }
