@@ -8,13 +8,16 @@ import Synchronization
 ///
 /// Why one would: between two calls to a Python upstream on a shared CPU, the upstream's
 /// work evicts Hangar's code and data from that CPU's caches, so each proxied call runs cold.
-/// With Hangar on CPUs of its own and the upstreams on the others it stays warm (on 2 CPUs,
-/// sequential calls to mcp-server-time through `hangar stdio` went from about 90 % to 94 % of
-/// calling it directly). It is not the default because the upstreams then share fewer CPUs.
+/// With Hangar on CPUs of its own and the upstreams on the others it stays warm (figures in
+/// the README, "CPU placement"). It is not the default because the upstreams then share fewer CPUs.
 public enum CPUAffinity {
     /// The CPUs this process could use when it started, before any pinning: what children get
     /// when the daemon has pinned itself and no CPUs are named for them.
     public static let available: [Int] = (try? current()) ?? []
+
+    /// glibc's CPU_SETSIZE: the size of the masks `hangar_get_affinity` and
+    /// `hangar_set_affinity` use, so no CPU at or past it can be named or used.
+    static let maxCPUs = 1024
 
     private static let childDefault = Mutex<[Int]?>(nil)
 
@@ -27,7 +30,7 @@ public enum CPUAffinity {
 
     /// The CPUs thread `thread` (0: the calling one) may run on, in ascending order.
     public static func current(thread: pid_t = 0) throws(CPUListError) -> [Int] {
-        var cpus = [Int32](repeating: 0, count: 1024)
+        var cpus = [Int32](repeating: 0, count: maxCPUs)
         let n = hangar_get_affinity(thread, &cpus, Int32(cpus.count))
         guard n >= 0 else { throw CPUListError("cannot read the CPU affinity: errno \(-n)") }
         return cpus.prefix(Int(n)).map(Int.init)
@@ -61,15 +64,17 @@ public enum CPUAffinity {
             }
             let high = bounds.count == 2 ? Int(bounds[1]) : low
             guard let high, high >= low else { throw CPUListError("'\(text)' is not a CPU list such as 0-3,6 (a range goes up)") }
-            guard high < 4096 else { throw CPUListError("CPU \(high) is out of range") }
+            guard high < maxCPUs else { throw notUsable(high) }
             cpus.formUnion(low...high)
         }
         let sorted = cpus.sorted()
         let usable = Set(available)
-        if !usable.isEmpty, let missing = sorted.first(where: { !usable.contains($0) }) {
-            throw CPUListError("CPU \(missing) is not one this process may use (\(format(available)))")
-        }
+        if !usable.isEmpty, let missing = sorted.first(where: { !usable.contains($0) }) { throw notUsable(missing) }
         return sorted
+    }
+
+    private static func notUsable(_ cpu: Int) -> CPUListError {
+        CPUListError("CPU \(cpu) is not one this process may use (\(format(available)))")
     }
 
     /// `cpus` (ascending) as Linux writes a list: `0-3,6`.
