@@ -40,6 +40,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     private let answer: Answer
+    private let stamp: ResponseStamp
     private var state = State.reading(searched: 0)
     /// Bytes read and not yet taken: a partial request, or requests sent while one was being
     /// answered (a pipelining client).
@@ -53,8 +54,9 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// Where the router's task runs: this connection's loop, without a hop per async call.
     private var executor: EventLoopTaskExecutor?
 
-    init(answer: @escaping Answer) {
+    init(answer: @escaping Answer, stamp: ResponseStamp) {
         self.answer = answer
+        self.stamp = stamp
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -133,19 +135,19 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         let asksClose = HTTP1Wire.closes(head.headerFields)
         let channel = context.channel
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let answer = self.answer
+        let (answer, stamp) = (self.answer, self.stamp)
         let request = Request(head: head, body: RequestBody(buffer: body))
         // A closure typed apart: written inline, Swift 6.3's region checker rejects it.
         let work: @Sendable () async -> Void = {
-            await Self.answer(request, on: channel, with: answer, asksClose: asksClose, through: handler)
+            await Self.answer(request, on: channel, with: answer, stamp: stamp, asksClose: asksClose, through: handler)
         }
         task = Task(executorPreference: executor, operation: work)
     }
 
     /// Runs the router and writes its response through the handler. Every body ends with
     /// `finish` (Hummingbird's contract, kept by Hangar's streamed bodies).
-    private static func answer(_ request: Request, on channel: any Channel, with answer: Answer, asksClose: Bool,
-                               through handler: NIOLoopBound<DirectRequestHandler>) async {
+    private static func answer(_ request: Request, on channel: any Channel, with answer: Answer, stamp: ResponseStamp,
+                               asksClose: Bool, through handler: NIOLoopBound<DirectRequestHandler>) async {
         var response: Response
         do {
             response = try await answer(request, channel)
@@ -154,7 +156,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
         let closes = asksClose || HTTP1Wire.closes(response.headers)
         var bytes = channel.allocator.buffer(capacity: 256)
-        let framing = HTTP1Wire.write(response.head, closes: closes, into: &bytes)
+        let framing = HTTP1Wire.write(response.head, closes: closes, date: stamp.date.now, server: stamp.server, into: &bytes)
         let writer = ResponseWriter(handler: handler, framing: framing, allocator: channel.allocator)
         writer.send(bytes, flush: false)
         do {

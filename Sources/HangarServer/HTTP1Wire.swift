@@ -123,6 +123,7 @@ enum HTTP1Wire {
             guard skip(HTTP1Wire.version) else { return nil }
 
             var fields = HTTPFields()
+            fields.reserveCapacity(12)  // room for what clients send: one allocation
             var authority: String?
             var bodyLength: Int?
             while true {
@@ -192,9 +193,11 @@ enum HTTP1Wire {
     /// Writes the response's head with the framing NIO's encoder would give it: a body of
     /// known length keeps its Content-Length and loses any Transfer-Encoding, another is sent
     /// chunked, and a status that has no body gets neither. With `closes`, the head says
-    /// `Connection: close` in place of any Connection field. One pass over the fields decides,
-    /// a second writes them: the fields themselves are not changed.
-    static func write(_ response: HTTPResponse, closes: Bool, into buffer: inout ByteBuffer) -> Framing {
+    /// `Connection: close` in place of any Connection field. `date` and `server` are written as
+    /// the Date and Server fields, in place of any the response has. One pass over the fields
+    /// decides, a second writes them: the fields themselves are not changed.
+    static func write(_ response: HTTPResponse, closes: Bool, date: String, server: String?,
+                      into buffer: inout ByteBuffer) -> Framing {
         let code = response.status.code
         let framing: Framing
         if (100..<200).contains(code) || code == 204 || code == 304 {
@@ -214,8 +217,17 @@ enum HTTP1Wire {
             case .transferEncoding: continue
             case .contentLength where framing == .none: continue
             case .connection where closes: continue
+            case .date, .server: continue
             default: writeLine(field, into: &buffer)
             }
+        }
+        buffer.writeStaticString("Date: ")
+        buffer.writeString(date)
+        buffer.writeStaticString("\r\n")
+        if let server {
+            buffer.writeStaticString("Server: ")
+            buffer.writeString(server)
+            buffer.writeStaticString("\r\n")
         }
         if framing == .chunked { buffer.writeStaticString("Transfer-Encoding: chunked\r\n") }
         if closes { buffer.writeStaticString("Connection: close\r\n") }

@@ -12,8 +12,13 @@ enum HTTPReplies {
     static let originHeader = HTTPField.Name("Origin")!
     static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
 
+    private static let jsonType = HTTPField(name: .contentType, value: "application/json")
+
+    /// With room for the Content-Length that `Response` adds, so the fields grow once.
     static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8], extra: HTTPFields = [:]) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers = HTTPFields()
+        headers.reserveCapacity(2 + extra.count)
+        headers.append(jsonType)
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }

@@ -27,8 +27,8 @@ struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Re
     @Sendable func onServerRunning(_ channel: any Channel) async { await running(channel) }
 
     func run() async throws {
-        let (responder, postMCP, logger, serverName) = (self.responder, self.postMCP, self.logger, configuration.serverName)
-        let date = HTTPDate()
+        let (responder, postMCP, logger) = (self.responder, self.postMCP, self.logger)
+        let stamp = ResponseStamp(date: HTTPDate(), server: configuration.serverName)
         let c = configuration
         let serverConfiguration = ServerConfiguration(address: c.address, serverName: c.serverName, backlog: c.backlog,
                                                       reuseAddress: c.reuseAddress, availableConnectionsDelegate: c.availableConnectionsDelegate)
@@ -47,17 +47,18 @@ struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Re
                 logger.debug("unhandled error answering a request", metadata: ["error": "\(error)"])
                 response = Response(status: .internalServerError)
             }
-            response.headers[.date] = date.now
-            if let serverName { response.headers[.server] = serverName }
             return response
         }
-        // Requests that fit in memory are answered by DirectRequestHandler; the rest (chunked
-        // or large bodies) reach the responder below through NIO's decoder and Hummingbird's
-        // async channel.
-        let http = HTTPServerBuilder { responder in DirectFirst(inner: HTTP1Channel(responder: responder), answer: answer) }
+        // Requests that fit in memory are answered by DirectRequestHandler, which writes the
+        // stamp's lines into the head itself; the rest (chunked or large bodies) reach the
+        // responder below through NIO's decoder and Hummingbird's async channel.
+        let http = HTTPServerBuilder { responder in
+            DirectFirst(inner: HTTP1Channel(responder: responder), answer: answer, stamp: stamp)
+        }
         let server = try http.buildServer(configuration: serverConfiguration, eventLoopGroup: eventLoopGroup, logger: logger,
                                           responder: { request, writer, channel in
-            let response = try await answer(request, channel)
+            var response = try await answer(request, channel)
+            stamp.apply(to: &response.headers)
             try await writer.write(response: response.head, body: response.body)
         }, onServerRunning: { await self.onServerRunning($0) })
         try await ServiceGroup(configuration: .init(services: [server], logger: logger)).run()
@@ -69,16 +70,28 @@ struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Re
 struct DirectFirst: ServerChildChannel {
     let inner: HTTP1Channel
     let answer: DirectRequestHandler.Answer
+    let stamp: ResponseStamp
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            try channel.pipeline.syncOperations.addHandler(DirectRequestHandler(answer: answer), position: .first)
+            try channel.pipeline.syncOperations.addHandler(DirectRequestHandler(answer: answer, stamp: stamp), position: .first)
             return value
         }
     }
 
     func handle(value: HTTP1Channel.Value, logger: Logger) async {
         await inner.handle(value: value, logger: logger)
+    }
+}
+
+/// The Date and Server fields every response carries, as Hummingbird's application adds them.
+struct ResponseStamp: Sendable {
+    let date: HTTPDate
+    let server: String?
+
+    func apply(to headers: inout HTTPFields) {
+        headers[.date] = date.now
+        if let server { headers[.server] = server }
     }
 }
 

@@ -173,6 +173,14 @@ extension Interop {
             }.joined(separator: "\r\n") + "\r\n"
         }
 
+        /// RFC 9110's IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`, for the current year.
+        static func isHTTPDate(_ text: String) -> Bool {
+            let parts = text.split(separator: " ")
+            let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+            return parts.count == 6 && parts[0].hasSuffix(",") && parts[1].count == 2 && parts[2].count == 3
+                && abs((Int(parts[3]) ?? 0) - year) <= 1 && parts[4].count == 8 && parts[5] == "GMT"
+        }
+
         @Test("requests in every valid form are answered, whichever parser reads them, and the connection keeps serving")
         func validForms() async throws {
             let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
@@ -187,11 +195,14 @@ extension Interop {
                 // Each between two plain requests, all in one write.
                 let connection = try RawConnection(url: daemon.url)
                 try connection.send(Self.echo("before", id: 2) + Self.echo(form.name, lines: form.lines, target: form.target) + Self.echo("after", id: 3))
-                let texts = try (0..<3).map { _ in
-                    let answer = try connection.readResponse()
-                    return answer.status == 200 ? Self.text(of: answer.json) : "\(answer.status)"
-                }
+                let answers = try (0..<3).map { _ in try connection.readResponse() }
+                let texts = answers.map { $0.status == 200 ? Self.text(of: $0.json) : "\($0.status)" }
                 #expect(texts == ["before", form.name, "after"], "\(form.name)")
+                // Whichever parser read the request, its answer is stamped alike.
+                for answer in answers {
+                    #expect(answer.headers["server"] == "hangar", "\(form.name): \(answer.headers)")
+                    #expect(answer.headers["date"].map(Self.isHTTPDate) == true, "\(form.name): \(answer.headers)")
+                }
             }
 
             // HTTP/1.0: answered, then closed (no keep-alive asked for).
