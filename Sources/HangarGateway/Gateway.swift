@@ -38,6 +38,9 @@ public final class Gateway: Sendable {
         /// Compiled tool schemas of this catalog version, by exposed name.
         var validators: [String: ToolValidators] = [:]
         var nextListener = 0
+        /// The session (its `restarts` count) each server was last listed whole for, without
+        /// a listing failing: at start-up both its connection and `waitUntilReady` ask for one.
+        var listedSessions: [String: Int] = [:]
     }
     private let state = Mutex(State())
 
@@ -144,7 +147,7 @@ public final class Gateway: Sendable {
         switch item {
         case .refreshAll(let continuation):
             for upstream in pool.upstreams where upstream.status.state == .ready {
-                await refresh(upstream, kinds: [.tools, .prompts, .resources])
+                await listWhole(upstream)
             }
             continuation.resume()
         case .refreshTools(let server, let continuation):
@@ -153,10 +156,11 @@ public final class Gateway: Sendable {
             }
             continuation.resume()
         case .attached(let server, let continuation):
-            if let upstream = pool.upstream(named: server) { await refresh(upstream, kinds: [.tools, .prompts, .resources]) }
+            if let upstream = pool.upstream(named: server) { await listWhole(upstream) }
             continuation.resume()
         case .removed(let server):
             let changed = state.withLock { s -> Bool in
+                s.listedSessions.removeValue(forKey: server)
                 guard s.snapshots.removeValue(forKey: server) != nil else { return false }
                 rebuildCatalog(&s)
                 return true
@@ -168,7 +172,7 @@ public final class Gateway: Sendable {
         case .upstream(let server, let event):
             guard let upstream = pool.upstream(named: server) else { return }
             switch event {
-            case .connected: await refresh(upstream, kinds: [.tools, .prompts, .resources])
+            case .connected: await listWhole(upstream)
             case .toolsChanged: await refresh(upstream, kinds: [.tools])
             case .promptsChanged: await refresh(upstream, kinds: [.prompts])
             case .resourcesChanged: await refresh(upstream, kinds: [.resources])
@@ -178,16 +182,33 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// Re-lists what an upstream offers and tells listeners what changed.
-    private func refresh(_ upstream: Upstream, kinds: Set<CatalogChange>) async {
+    /// Lists everything an upstream offers, once for each of its sessions. A session listed
+    /// whole stays current through its list_changed notifications, so a second request for
+    /// the same session (start-up asks twice, in either order) sends nothing upstream.
+    /// Only a listing of a ready session counts: one without a session lists nothing.
+    private func listWhole(_ upstream: Upstream) async {
+        let status = upstream.status
+        let session = status.state == .ready ? status.restarts : nil
+        if let session, state.withLock({ $0.listedSessions[upstream.name] }) == session { return }
+        if await refresh(upstream, kinds: [.tools, .prompts, .resources]), let session {
+            state.withLock { $0.listedSessions[upstream.name] = session }
+        }
+    }
+
+    /// Re-lists what an upstream offers and tells listeners what changed; false when a list
+    /// could not be read (what was known of it is kept).
+    @discardableResult
+    private func refresh(_ upstream: Upstream, kinds: Set<CatalogChange>) async -> Bool {
         let caps = upstream.status.capabilities
         var snapshot = state.withLock { $0.snapshots[upstream.name] } ?? ServerSnapshot(server: upstream.name)
         let before = snapshot
+        var complete = true
         func list(_ method: String, _ key: String, capability: String) async -> [JSONValue]? {
             guard caps?[capability] != nil else { return [] }
             do { return try await upstream.listAll(method, key: key) } catch {
                 if case .remote(let e) = error.code, e.code == JSONRPCError.Code.methodNotFound.rawValue { return [] }
                 logger.warning("listing failed", metadata: ["hangar.server": "\(upstream.name)", "hangar.method": "\(method)", "error": "\(error)"])
+                complete = false
                 return nil
             }
         }
@@ -203,7 +224,7 @@ public final class Gateway: Sendable {
         if snapshot.tools != before.tools { changed.append(.tools) }
         if snapshot.prompts != before.prompts { changed.append(.prompts) }
         if snapshot.resources != before.resources || snapshot.resourceTemplates != before.resourceTemplates { changed.append(.resources) }
-        guard !changed.isEmpty else { return }
+        guard !changed.isEmpty else { return complete }
         let collisions = state.withLock { s -> [String] in
             s.snapshots[upstream.name] = snapshot
             rebuildCatalog(&s)
@@ -212,6 +233,7 @@ public final class Gateway: Sendable {
         for c in collisions { logger.warning("name collision: \(c)") }
         await warmListCache()
         broadcast(changed)
+        return complete
     }
 
     /// A new catalog version from the snapshots, in pool order; what was derived from the old

@@ -171,6 +171,25 @@ extension Interop {
             #expect(collisions.contains { $0.contains("'echo' of 'b'") }, "\(collisions)")
         }
 
+        @Test("starting up lists each server once: its connection and the wait for readiness do not both list it")
+        func listsOnceAtStart() async throws {
+            let dir = try TestEnvironment.temporaryDirectory()
+            // The server's stdin passes through tee, which keeps every line the server was sent.
+            let script = "tee \"$1\" | \"$2\""
+            let wrapped: JSONValue = ["command": "/bin/sh", "args": ["-c", .string(script), "sh", .string(dir + "/sent.jsonl"),
+                                                                  .string(TestEnvironment.fastUpstream)]]
+            let path = try Self.config(["fast": wrapped])
+            let ok = try await Self.run(["call", "fast__echo", "--args", #"{"text":"once"}"#, "--config", path])
+            #expect(ok.status == 0 && ok.out == ["once"], "\(ok.err)")
+            let methods = try String(contentsOfFile: dir + "/sent.jsonl", encoding: .utf8).split(separator: "\n")
+                .compactMap { try JSONParser.parse(Array($0.utf8), limits: .upstream)["method"]?.stringValue }
+            for list in [MCPMethod.toolsList, MCPMethod.promptsList, MCPMethod.resourcesList] {
+                #expect(methods.count { $0 == list } <= 1, "\(list) sent \(methods.count { $0 == list }) times: \(methods)")
+            }
+            #expect(methods.count { $0 == MCPMethod.toolsList } == 1, "\(methods)")
+            #expect(methods.last == MCPMethod.toolsCall, "\(methods)")
+        }
+
         @Test("`hangar call` prints the tool's text and exits 0; an unknown tool exits non-zero with a message")
         func call() async throws {
             let path = try Self.config(["fast": Daemon.fastServer()])
