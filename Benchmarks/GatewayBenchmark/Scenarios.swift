@@ -177,7 +177,10 @@ struct Scenarios: Sendable {
                                                    servers: [(upstream.serverName, upstream.command, upstream.arguments)])
             viaStdio = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config]))
             if separate {
-                directApart = try await StdioPeer.start(workspace.spec(upstream.command, upstream.arguments))
+                // Placed before exec, as Hangar places its own children (`ProcessSpec.cpus`).
+                var alone = workspace.spec(upstream.command, upstream.arguments)
+                alone.cpus = Array(CPUPlacement.otherCPUs)
+                directApart = try await StdioPeer.start(alone)
                 // Hangar's own placement settings, as a user would set them.
                 viaApart = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config, "--cpus", "0",
                                                                                        "--upstream-cpus", CPUPlacement.otherCPUList]))
@@ -206,11 +209,8 @@ struct Scenarios: Sendable {
         if let serverApart { pids[.hangarHTTPSeparateCPUs] = serverApart.child.pid }
         var rounds: [PathRatios] = []
         do {
-            for (path, (peer, request)) in peers {
+            for (peer, request) in peers.values {
                 try await onThread("bench-stdio") { try peer.prepare(request) }
-                // After the first call the upstream runs: place it before the warm-up, so the
-                // threads it starts later (Python's workers) inherit its CPUs.
-                if path == .directOtherCPUs { try CPUPlacement.pin(peer.child.pid, to: CPUPlacement.otherCPUs) }
                 _ = try await onThread("bench-stdio") { try peer.sequential(request, calls: 0, warmup: n.warmup) }
             }
             for endpoint in endpoints.values {
