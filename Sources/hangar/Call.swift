@@ -22,7 +22,6 @@ struct Call: AsyncParsableCommand {
         do { arguments = try JSONParser.parse(args) } catch { throw ValidationError("--args is not valid JSON: \(error)") }
         guard arguments.objectValue != nil else { throw ValidationError("--args must be a JSON object") }
         let config = try options.loadConfig()
-        try options.placeOnCPUs(config)
         let gateway = Gateway(config: config, logger: options.makeLogger(default: .error))
         let request = JSONRPCMessage.Request(id: .int(1), method: MCPMethod.toolsCall, params: ["name": .string(name), "arguments": arguments])
         let response = try await withGateway(gateway) {

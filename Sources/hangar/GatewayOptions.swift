@@ -19,7 +19,16 @@ struct GatewayOptions: ParsableArguments {
     @Option(name: .customLong("upstream-cpus"), help: "CPUs of the servers Hangar starts, e.g. 1-3 (gateway.upstreamCPUs; default: any).")
     var upstreamCPUs: String?
 
+    /// The config (with `--cpus` and `--upstream-cpus` applied), with Hangar's threads and the
+    /// processes it will start already on the CPUs it names: every command that starts
+    /// servers loads it this way, before anything is started.
     func loadConfig() throws -> GatewayConfig {
+        let config = try readConfig()
+        try placeOnCPUs(config)
+        return config
+    }
+
+    private func readConfig() throws -> GatewayConfig {
         var loaded = GatewayConfig()
         if let path = config ?? ProcessInfo.processInfo.environment["HANGAR_CONFIG"] {
             do {
@@ -37,9 +46,9 @@ struct GatewayOptions: ParsableArguments {
         return loaded
     }
 
-    /// Puts Hangar's threads and the processes it starts on the CPUs the config names (before
-    /// anything is started): opt-in, see ``CPUAffinity``.
-    func placeOnCPUs(_ config: GatewayConfig) throws {
+    /// Puts Hangar's threads and the processes it starts on the CPUs the config names: opt-in,
+    /// see ``CPUAffinity``.
+    private func placeOnCPUs(_ config: GatewayConfig) throws {
         if let upstream = config.upstreamCPUs { CPUAffinity.childCPUs = upstream }
         guard let own = config.cpus else { return }
         do { try CPUAffinity.pinProcess(to: own) } catch { throw ValidationError("\(error)") }

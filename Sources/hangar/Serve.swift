@@ -26,7 +26,6 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var config = try options.loadConfig()
-        try options.placeOnCPUs(config)
         if let host { config.host = host }
         if let port { config.port = port }
         if let dataDir { config.dataDirectory = dataDir }

@@ -9,7 +9,6 @@ struct Stdio: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.loadConfig()
-        try options.placeOnCPUs(config)
         let logger = options.makeLogger(default: .warning)
         let policy = try await openPolicy(config)
         let gateway = Gateway(config: config, policy: policy, logger: logger)

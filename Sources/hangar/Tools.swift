@@ -31,7 +31,6 @@ struct Tools: AsyncParsableCommand {
             return
         }
         let config = try options.loadConfig()
-        try options.placeOnCPUs(config)
         let gateway = Gateway(config: config, logger: options.makeLogger(default: .error))
         let (catalog, statuses) = try await withGateway(gateway) {
             await gateway.waitUntilReady(timeout: config.startupWait)
