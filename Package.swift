@@ -169,6 +169,12 @@ let package = Package(
             ],
             path: "Benchmarks/GatewayBenchmark"
         ),
+        // The least an HTTP front to a stdio MCP server can do (C, one epoll thread, no JSON
+        // beyond the id): GatewayBenchmark runs it beside `hangar serve` as a yardstick.
+        .executableTarget(
+            name: "mcp-minimal-relay",
+            path: "Benchmarks/MinimalRelay"
+        ),
         .executableTarget(
             name: "PolicyBenchmark",
             dependencies: [

@@ -62,19 +62,21 @@ struct UpstreamUnderTest: Sendable {
 struct Workspace: Sendable {
     let hangar: String
     let fastUpstream: String
+    /// `mcp-minimal-relay`: the least an HTTP front can do, measured beside `hangar serve`.
+    let relay: String
     let timeServer: String?
     let timeServerProblem: String?
     let directory: String
     let environment: [String: String]
 
-    /// Finds hangar and hangar-fast-upstream next to this executable, and mcp-server-time in
+    /// Finds hangar, hangar-fast-upstream and mcp-minimal-relay next to this executable, and mcp-server-time in
     /// the repository's peers (made by scripts/setup-peers.sh when missing).
     static func prepare() async throws -> Workspace {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let binDirectory = (executable as NSString).deletingLastPathComponent
-        let hangar = binDirectory + "/hangar", fast = binDirectory + "/hangar-fast-upstream"
-        for path in [hangar, fast] where !FileManager.default.isExecutableFile(atPath: path) {
-            throw BenchmarkError("\(path) is missing: build both with `scripts/build-release.sh --product NAME` first")
+        let hangar = binDirectory + "/hangar", fast = binDirectory + "/hangar-fast-upstream", relay = binDirectory + "/mcp-minimal-relay"
+        for path in [hangar, fast, relay] where !FileManager.default.isExecutableFile(atPath: path) {
+            throw BenchmarkError("\(path) is missing: build each with `scripts/build-release.sh --product NAME` first")
         }
         let directory = NSTemporaryDirectory() + "hangar-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
@@ -100,7 +102,7 @@ struct Workspace: Sendable {
         } else {
             problem = "repository root not found from \(binDirectory)"
         }
-        return Workspace(hangar: hangar, fastUpstream: fast, timeServer: timeServer, timeServerProblem: problem,
+        return Workspace(hangar: hangar, fastUpstream: fast, relay: relay, timeServer: timeServer, timeServerProblem: problem,
                          directory: directory, environment: environment)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import HangarTransport
 
-/// `hangar serve` on a port of its choosing, started for one phase and stopped after it.
+/// `hangar serve` (or the minimal relay) on a port of its choosing, started for one phase and stopped after it.
 final class HangarServeProcess: Sendable {
     let child: ChildProcess
     let endpoint: HTTPEndpoint
@@ -18,9 +18,18 @@ final class HangarServeProcess: Sendable {
     /// Starts it and waits (at most a minute) for `hangar listening on http://HOST:PORT/mcp`.
     static func start(hangar: String, config: String, environment: [String: String],
                       extraArguments: [String] = []) async throws -> HangarServeProcess {
-        let child = try await ChildProcess.spawn(ProcessSpec(
-            command: hangar, arguments: ["serve", "--config", config, "--port", "0", "--host", "127.0.0.1"] + extraArguments,
-            environment: environment))
+        try await start(ProcessSpec(command: hangar, arguments: ["serve", "--config", config, "--port", "0", "--host", "127.0.0.1"] + extraArguments,
+                                    environment: environment), announcing: "hangar listening on http://")
+    }
+
+    /// `mcp-minimal-relay` in front of `upstream`, the benchmark's yardstick for an HTTP front.
+    static func startRelay(_ relay: String, upstream: ProcessSpec) async throws -> HangarServeProcess {
+        try await start(ProcessSpec(command: relay, arguments: [upstream.command] + upstream.arguments, environment: upstream.environment),
+                        announcing: "minimal relay listening on http://")
+    }
+
+    private static func start(_ spec: ProcessSpec, announcing announcement: String) async throws -> HangarServeProcess {
+        let child = try await ChildProcess.spawn(spec)
         let stderr = OutputDrain(fd: child.stderrFD)
         let port: Int
         do {
@@ -28,7 +37,7 @@ final class HangarServeProcess: Sendable {
                 let reader = ByteReader(fd: child.stdoutFD, timeoutMilliseconds: 60_000)
                 while true {
                     let line = try reader.withLine { String(decoding: $0, as: UTF8.self) }
-                    guard let range = line.range(of: "hangar listening on http://") else { continue }
+                    guard let range = line.range(of: announcement) else { continue }
                     let address = line[range.upperBound...].split(separator: "/")[0]
                     guard let port = address.split(separator: ":").last.flatMap({ Int($0) }) else {
                         throw BenchmarkError("cannot read the port in '\(line)'")
@@ -40,7 +49,7 @@ final class HangarServeProcess: Sendable {
             await child.terminate(grace: .seconds(2))
             close(child.stdinFD)
             close(child.stdoutFD)
-            throw BenchmarkError("hangar serve did not start: \(error); stderr: \(stderr.tail)")
+            throw BenchmarkError("\((spec.command as NSString).lastPathComponent) did not start: \(error); stderr: \(stderr.tail)")
         }
         return HangarServeProcess(child: child, port: port, stdout: OutputDrain(fd: child.stdoutFD), stderr: stderr)
     }

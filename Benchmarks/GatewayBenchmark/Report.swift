@@ -25,9 +25,11 @@ struct Report: Sendable {
         Swift.print("  and its ratios are the median round's (each round pairs figures taken moments apart).")
         Swift.print("  A diagnostic pair takes turns too: the upstream alone pinned to CPUs 1-, and `hangar stdio` and `hangar serve` with `--cpus 0 --upstream-cpus 1-`;")
         Swift.print("  their ratio is Hangar's cost when it does not compete with the upstream for a CPU (opt-in CPU placement).")
+        Swift.print("  mcp-minimal-relay (Benchmarks/MinimalRelay: HTTP in, one C thread, the id swapped, nothing else) takes turns too:")
+        Swift.print("  what an HTTP front that only relays costs here, against which hangar serve's own work shows.")
         Swift.print("HTTP client: raw blocking HTTP/1.1 keep-alive sockets, one thread per connection; stdio: blocking pipe I/O,")
         Swift.print("  \(plan.clients) requests pipelined on the one pipe. Clock: ContinuousClock; percentiles: nearest rank over all samples.")
-        Swift.print("hangar CPU: user + system time of the hangar process (all threads) over the calls, warm-ups included, per call"
+        Swift.print("hangar CPU: user + system time of the hangar process (all threads; for the relay, the relay's) over the calls, warm-ups included, per call"
             + " (children it reaps would count too; none end during the calls).")
         Swift.print("client CPU: user + system time of the benchmark's own thread over the timed sequential calls, per call"
             + " (its share of each call's time; with the AsyncHTTPClient client, not measured).")
@@ -64,9 +66,23 @@ struct Report: Sendable {
             guard !rounds.isEmpty else { continue }
             for (what, values) in [("sequential", rounds.map(\.sequential)), ("\(plan.clients)-client", rounds.map(\.concurrent))] {
                 let sorted = values.sorted()
-                ratio("mcp-server-time: \(path.rawValue) / direct, \(what) calls/s", sorted[sorted.count / 2], true)
+                ratio("mcp-server-time: \(path.rawValue) / direct, \(what) calls/s", median(sorted), true)
                 line("  \(sorted.count) rounds, lowest … highest", String(format: "%.1f … %.1f %%", sorted[0] * 100, sorted[sorted.count - 1] * 100), "", nil)
             }
+        }
+        // An HTTP front that only relays, in the same rounds: what any front costs on this
+        // machine (loopback TCP, one more process to wake), and Hangar's own work beyond it.
+        let relayRounds = timeRounds.filter { $0.path == .minimalRelayHTTP }
+        let httpRounds = timeRounds.filter { $0.path == .hangarHTTP }
+        if !relayRounds.isEmpty {
+            for (what, values) in [("sequential", relayRounds.map(\.sequential)), ("\(plan.clients)-client", relayRounds.map(\.concurrent))] {
+                ratio("  minimal C relay HTTP / direct, \(what)", median(values), false)
+            }
+        }
+        if !relayRounds.isEmpty, relayRounds.count == httpRounds.count {
+            let pairs = zip(httpRounds, relayRounds)
+            ratio("  hangar serve HTTP / minimal C relay HTTP, sequential", median(pairs.map { $0.sequential / $1.sequential }), false)
+            ratio("  hangar serve HTTP / minimal C relay HTTP, \(plan.clients)-client", median(pairs.map { $0.concurrent / $1.concurrent }), false)
         }
         // Hangar on CPU 0 and the upstream on the others, against the upstream alone on those:
         // no target; it shows how much of the shortfall above is the two competing for one CPU.
@@ -74,8 +90,7 @@ struct Report: Sendable {
             let apart = timeRounds.filter { $0.path == path }
             guard !apart.isEmpty else { continue }
             for (what, values) in [("sequential", apart.map(\.sequential)), ("\(plan.clients)-client", apart.map(\.concurrent))] {
-                let sorted = values.sorted()
-                ratio("  upstream on CPUs 1-: \(name) on CPU 0 / direct, \(what)", sorted[sorted.count / 2], false)
+                ratio("  upstream on CPUs 1-: \(name) on CPU 0 / direct, \(what)", median(values), false)
             }
         }
         // The fast upstream's shares show Hangar's own cost; they have no target.
@@ -128,6 +143,12 @@ struct Report: Sendable {
             break
         }
         Swift.print("(MB = 10^6 bytes. Targets are reported, never enforced: the benchmark always exits 0.)")
+    }
+
+    /// The middle value (the upper one of an even count), as the rounds' ratios are reported.
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted[sorted.count / 2]
     }
 
     private func ratio(_ what: String, _ value: Double, _ hasTarget: Bool) {

@@ -8,6 +8,8 @@ enum CallPath: String, Sendable {
     case hangarStdio = "hangar stdio"
     case hangarHTTP = "hangar serve HTTP"
     case hangarHTTPAsyncClient = "hangar serve HTTP, AHC client"
+    /// `mcp-minimal-relay`: an HTTP front that only relays (one C thread), as a yardstick.
+    case minimalRelayHTTP = "minimal C relay HTTP"
     /// A diagnostic pair: the upstream alone on CPUs 1…, and `hangar stdio` (or `serve`) on CPU 0
     /// with its upstream on CPUs 1…
     case directOtherCPUs = "direct stdio, cpus 1-"
@@ -150,6 +152,9 @@ struct Scenarios: Sendable {
     /// calls run in `sequentialBlocks` blocks in which the paths take turns, then each path's
     /// concurrent calls. The report takes the median round. The rows combine all rounds.
     ///
+    /// `mcp-minimal-relay` takes its turn in the rounds too: what an HTTP front that does
+    /// nothing but relay costs on this machine, next to what `hangar serve` costs.
+    ///
     /// With two CPUs or more, a diagnostic pair joins the rounds: a second `hangar stdio` on
     /// CPU 0 with its upstream on CPUs 1…, against the upstream alone on CPUs 1…. The same work
     /// without Hangar and the upstream competing for one CPU; its ratio pairs those two.
@@ -157,11 +162,11 @@ struct Scenarios: Sendable {
 
     func interleaved(_ upstream: UpstreamUnderTest) async -> (rows: [CallRow], rounds: [PathRatios]) {
         let separate = CPUPlacement.cpuCount >= 2
-        let paths: [CallPath] = [.direct, .hangarStdio, .hangarHTTP]
+        let paths: [CallPath] = [.direct, .hangarStdio, .hangarHTTP, .minimalRelayHTTP]
             + (separate ? [.directOtherCPUs, .hangarStdioSeparateCPUs, .hangarHTTPSeparateCPUs] : [])
         var rows = paths.map { CallRow(upstream: upstream.label, path: $0) }
         let n = counts(upstream), depth = plan.clients
-        var direct: StdioPeer?, viaStdio: StdioPeer?, server: HangarServeProcess?
+        var direct: StdioPeer?, viaStdio: StdioPeer?, server: HangarServeProcess?, relay: HangarServeProcess?
         var directApart: StdioPeer?, viaApart: StdioPeer?, serverApart: HangarServeProcess?
         func stopAll() async {
             await direct?.stop()
@@ -170,6 +175,7 @@ struct Scenarios: Sendable {
             await viaApart?.stop()
             await server?.stop()
             await serverApart?.stop()
+            await relay?.stop()
         }
         do {
             direct = try await StdioPeer.start(workspace.spec(upstream.command, upstream.arguments))
@@ -186,6 +192,7 @@ struct Scenarios: Sendable {
                                                                                        "--upstream-cpus", CPUPlacement.otherCPUList]))
             }
             server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
+            relay = try await HangarServeProcess.startRelay(workspace.relay, upstream: workspace.spec(upstream.command, upstream.arguments))
             if separate {
                 serverApart = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment,
                                                                  extraArguments: ["--cpus", "0", "--upstream-cpus", CPUPlacement.otherCPUList])
@@ -200,11 +207,11 @@ struct Scenarios: Sendable {
             peers[.directOtherCPUs] = (directApart, upstream.directCall)
             peers[.hangarStdioSeparateCPUs] = (viaApart, upstream.gatewayCall)
         }
-        var endpoints = [CallPath.hangarHTTP: server!.endpoint]
-        if let serverApart { endpoints[.hangarHTTPSeparateCPUs] = serverApart.endpoint }
+        var endpoints = [CallPath.hangarHTTP: (server!.endpoint, upstream.gatewayCall), .minimalRelayHTTP: (relay!.endpoint, upstream.directCall)]
+        if let serverApart { endpoints[.hangarHTTPSeparateCPUs] = (serverApart.endpoint, upstream.gatewayCall) }
         var sequential: [CallPath: [SequentialResult]] = [:], concurrent: [CallPath: [ConcurrentResult]] = [:]
         var sequentialCPU: [CallPath: CPUShare] = [:], concurrentCPU: [CallPath: CPUShare] = [:]
-        var pids: [CallPath: pid_t] = [.hangarStdio: viaStdio!.child.pid, .hangarHTTP: server!.child.pid]
+        var pids: [CallPath: pid_t] = [.hangarStdio: viaStdio!.child.pid, .hangarHTTP: server!.child.pid, .minimalRelayHTTP: relay!.child.pid]
         if let viaApart { pids[.hangarStdioSeparateCPUs] = viaApart.child.pid }
         if let serverApart { pids[.hangarHTTPSeparateCPUs] = serverApart.child.pid }
         var rounds: [PathRatios] = []
@@ -213,9 +220,9 @@ struct Scenarios: Sendable {
                 try await onThread("bench-stdio") { try peer.prepare(request) }
                 _ = try await onThread("bench-stdio") { try peer.sequential(request, calls: 0, warmup: n.warmup) }
             }
-            for endpoint in endpoints.values {
-                _ = try await onThread("bench-http") { try endpoint.call(upstream.gatewayCall) }
-                _ = try await endpoint.sequential(upstream.gatewayCall, calls: 0, warmup: n.warmup)
+            for (endpoint, request) in endpoints.values {
+                _ = try await onThread("bench-http") { try endpoint.call(request) }
+                _ = try await endpoint.sequential(request, calls: 0, warmup: n.warmup)
             }
             for round in 0..<plan.timeRounds {
                 var seq: [CallPath: Double] = [:], conc: [CallPath: Double] = [:]
@@ -229,8 +236,10 @@ struct Scenarios: Sendable {
                         let block = try await sequentialCPU[path, default: CPUShare()].measure(pids[path], calls: blockCalls + 10) {
                             if let (peer, request) = peers[path] {
                                 try await onThread("bench-stdio") { try peer.sequential(request, calls: blockCalls, warmup: 10) }
+                            } else if let (endpoint, request) = endpoints[path] {
+                                try await endpoint.sequential(request, calls: blockCalls, warmup: 10)
                             } else {
-                                try await endpoints[path]!.sequential(upstream.gatewayCall, calls: blockCalls, warmup: 10)
+                                throw BenchmarkError("no peer for \(path.rawValue)")
                             }
                         }
                         blocks[path, default: []].append(block)
@@ -247,8 +256,9 @@ struct Scenarios: Sendable {
                             }
                         }
                     } else {
+                        let (endpoint, request) = endpoints[path]!
                         c = try await concurrentCPU[path, default: CPUShare()].measure(pid, calls: depth * (n.perClient + 1)) {
-                            try await endpoints[path]!.concurrent(upstream.gatewayCall, clients: depth, callsPerClient: n.perClient, warmup: 1)
+                            try await endpoint.concurrent(request, clients: depth, callsPerClient: n.perClient, warmup: 1)
                         }
                     }
                     sequential[path, default: []].append(s)

@@ -1,11 +1,12 @@
 // GatewayBenchmark: what Hangar adds to MCP calls. Runs a fast Swift upstream and
 // mcp-server-time directly over stdio, behind `hangar stdio`, and behind `hangar serve` over
-// HTTP; then tools/list over 10,000 tools and the idle memory of `hangar serve`. With
+// HTTP (and mcp-server-time behind a minimal C relay, as a yardstick for any HTTP front); then
+// tools/list over 10,000 tools and the idle memory of `hangar serve`. With
 // `--hosting`: start-to-ready bare vs hosted in the sandbox, and 100 hosted servers; with
 // `--memory`: only the idle memory. Prints figures, ratios and targets (met or missed);
 // always exits 0 once it has run.
 //
-//   scripts/build-release.sh --product hangar; scripts/build-release.sh --product hangar-fast-upstream
+//   for p in hangar hangar-fast-upstream mcp-minimal-relay; do scripts/build-release.sh --product $p; done
 //   scripts/build-release.sh --product GatewayBenchmark && .build/release/GatewayBenchmark [--quick]
 import Foundation
 
