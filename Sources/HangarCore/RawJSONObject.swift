@@ -18,16 +18,19 @@ public struct RawJSONObject: Sendable {
     /// The object's text: no whitespace around it.
     public let bytes: [UInt8]
     public let members: [Member]
-    /// The members of members that are objects, by the member's index (one level down only).
+    /// The members of members that are objects (one level down only), all in one array:
+    /// `innerRanges[i]` says where member `i`'s are, nil when its value is not an object.
     /// Known for an object scanned from text; empty for one taken out of another (`object`)
     /// or made by `replacing`, which are passed on, not looked into.
-    private let inner: [Int: [Member]]
+    private let innerMembers: [Member]
+    private let innerRanges: [Range<Int>?]
     private let limits: JSONLimits
 
-    private init(bytes: [UInt8], members: [Member], inner: [Int: [Member]], limits: JSONLimits) {
+    private init(bytes: [UInt8], members: [Member], innerMembers: [Member] = [], innerRanges: [Range<Int>?] = [], limits: JSONLimits) {
         self.bytes = bytes
         self.members = members
-        self.inner = inner
+        self.innerMembers = innerMembers
+        self.innerRanges = innerRanges
         self.limits = limits
     }
 
@@ -36,18 +39,18 @@ public struct RawJSONObject: Sendable {
     public init?(validating text: some Collection<UInt8>, limits: JSONLimits) {
         guard text.count <= limits.maxMessageBytes else { return nil }
         let bytes = Array(text)
-        let scanned = bytes.withUnsafeBytes { buffer -> (range: Range<Int>, members: [Member], inner: [Int: [Member]])? in
+        let scanned = bytes.withUnsafeBytes { buffer -> (range: Range<Int>, members: [Member], inner: [Member], innerRanges: [Range<Int>?])? in
             var scanner = Scanner(bytes: buffer, limits: limits)
-            return scanner.scanDocument().map { ($0, scanner.top, scanner.inner) }
+            return scanner.scanDocument().map { ($0, scanner.top, scanner.innerMembers, scanner.innerRanges) }
         }
         guard let scanned else { return nil }
         // Whitespace around the object is dropped, so the text can go inside other JSON.
         let range = scanned.range
         if range == bytes.indices {
-            self.init(bytes: bytes, members: scanned.members, inner: scanned.inner, limits: limits)
+            self.init(bytes: bytes, members: scanned.members, innerMembers: scanned.inner, innerRanges: scanned.innerRanges, limits: limits)
         } else {
             self.init(bytes: Array(bytes[range]), members: scanned.members.map { $0.shifted(by: -range.lowerBound) },
-                      inner: scanned.inner.mapValues { $0.map { $0.shifted(by: -range.lowerBound) } }, limits: limits)
+                      innerMembers: scanned.inner.map { $0.shifted(by: -range.lowerBound) }, innerRanges: scanned.innerRanges, limits: limits)
         }
     }
 
@@ -69,16 +72,22 @@ public struct RawJSONObject: Sendable {
             && text.withUTF8Buffer { bytes[range].elementsEqual($0) }
     }
 
-    /// Whether member `key` is an object (for an object scanned from text; see `inner`).
+    /// Whether member `key` is an object (for an object scanned from text; see `innerMembers`).
     public func isObject(_ key: String) -> Bool {
-        index(of: key).map { inner[$0] != nil } ?? false
+        index(of: key).map { innerMembers(of: $0) != nil } ?? false
     }
 
     /// Member `key` when it is an object, kept as text.
     public func object(_ key: String) -> RawJSONObject? {
-        guard let i = index(of: key), let members = inner[i] else { return nil }
+        guard let i = index(of: key), let members = innerMembers(of: i) else { return nil }
         let range = self.members[i].value
-        return RawJSONObject(bytes: Array(bytes[range]), members: members.map { $0.shifted(by: -range.lowerBound) }, inner: [:], limits: limits)
+        return RawJSONObject(bytes: Array(bytes[range]), members: members.map { $0.shifted(by: -range.lowerBound) }, limits: limits)
+    }
+
+    /// The members of member `i` when its value is an object (see `innerMembers`).
+    private func innerMembers(of i: Int) -> ArraySlice<Member>? {
+        guard i < innerRanges.count, let range = innerRanges[i] else { return nil }
+        return innerMembers[range]
     }
 
     /// The whole object as a value.
@@ -128,7 +137,7 @@ public struct RawJSONObject: Sendable {
             if let value = change.value { write(change.key, value) }
         }
         out.append(UInt8(ascii: "}"))
-        return RawJSONObject(bytes: out, members: made, inner: [:], limits: limits)
+        return RawJSONObject(bytes: out, members: made, limits: limits)
     }
 }
 
@@ -146,17 +155,20 @@ private struct Scanner: ~Copyable {
     let limits: JSONLimits
     var index = 0
     var top: [RawJSONObject.Member] = []
-    var inner: [Int: [RawJSONObject.Member]] = [:]
+    /// The members of top-level members that are objects, in order; `innerRanges[i]` is where
+    /// `top[i]`'s are (nil when its value is not an object). One array, not one per object.
+    var innerMembers: [RawJSONObject.Member] = []
+    var innerRanges: [Range<Int>?] = []
     /// Keys of the objects open now, innermost last, for the repeated-key check.
     private var keys: [Range<Int>] = []
-    /// The top-level member whose value is being scanned.
-    private var parent = 0
 
     init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
         self.bytes = bytes
         self.limits = limits
         keys.reserveCapacity(32)
         top.reserveCapacity(8)
+        innerRanges.reserveCapacity(8)
+        innerMembers.reserveCapacity(16)
     }
 
     /// Where the object is, when the text is one object with only whitespace around it.
@@ -221,17 +233,16 @@ private struct Scanner: ~Copyable {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
             index += 1
             skipWhitespace()
-            if depth == 1 { parent = top.count }
-            let valueStart = index
+            let valueStart = index, innerStart = innerMembers.count
             guard scanValue(depth: depth) else { return false }
             if depth <= 2 {
                 let member = RawJSONObject.Member(key: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[key]), as: UTF8.self),
                                                   span: keyStart..<index, value: valueStart..<index)
                 if depth == 1 {
-                    if bytes[valueStart] == UInt8(ascii: "{"), inner[top.count] == nil { inner[top.count] = [] }
+                    innerRanges.append(bytes[valueStart] == UInt8(ascii: "{") ? innerStart..<innerMembers.count : nil)
                     top.append(member)
                 } else {
-                    inner[parent, default: []].append(member)
+                    innerMembers.append(member)
                 }
             }
             skipWhitespace()
