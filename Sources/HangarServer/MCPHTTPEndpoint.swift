@@ -160,7 +160,7 @@ struct MCPHTTPEndpoint: Sendable {
             if streamsProgress(r, headers) {
                 return streamed(context) { ctx in await session.inFlight.run(r.id) { await gateway.handle(r, context: ctx) } }
             }
-            if let listed = await gateway.listResponse(r, context: context) {
+            if Gateway.listMethods.contains(r.method), let listed = await gateway.listResponse(r, context: context) {
                 return HTTPReplies.json(.ok, listed)
             }
             let response = await session.inFlight.run(r.id) { await gateway.handle(r, context: context) }
@@ -223,7 +223,8 @@ struct MCPHTTPEndpoint: Sendable {
         if streamsProgress(r, headers) {
             return streamed(context) { ctx in await gateway.handle(r, context: ctx) }
         }
-        if let listed = await gateway.listResponse(r, context: context) {
+        // Checked here too, as stdio does: a call is not a list, and skips the async call.
+        if Gateway.listMethods.contains(r.method), let listed = await gateway.listResponse(r, context: context) {
             return HTTPReplies.json(.ok, listed)
         }
         let response = await gateway.handle(r, context: context)
