@@ -43,6 +43,8 @@ public final class StdioDownstream: Sendable {
         let finishScript: @Sendable () -> Void = { [inFlight] in
             Task {
                 await inFlight.drained()
+                // Answers the output could not take yet are still queued; closing would drop them.
+                await replies.channel?.flushed()
                 replies.channel?.close()
             }
         }

@@ -63,7 +63,16 @@ public final class LineChannel: Sendable {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
-    /// Closes both directions.
+    /// Returns once every message sent before the call has been written to the descriptor (or
+    /// the channel has failed). Closing drops what is still queued, so a caller that must
+    /// deliver everything it sent waits for this first: writes go out in order, so the
+    /// completion of an empty one marks all before it.
+    public func flushed() async {
+        try? await channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).get()
+    }
+
+    /// Closes both directions. Messages still queued (the descriptor was full) are dropped:
+    /// see ``flushed()``.
     public func close() {
         channel.close(promise: nil)
     }
