@@ -23,7 +23,7 @@ struct HostingScenarios {
         let bare = await bareStarts()
         do {
             let config = try workspace.writeConfig("serve-hosting", servers: [])
-            let server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
+            let server = try await HTTPFrontProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
             defer { Task { await server.stop() } }
             let base = "http://127.0.0.1:\(server.endpoint.port)"
             var sandboxed = LatencySamples(capacity: runs)

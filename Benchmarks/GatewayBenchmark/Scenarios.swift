@@ -109,11 +109,11 @@ struct Scenarios: Sendable {
         var row = CallRow(upstream: upstream.label, path: .hangarHTTP)
         var clientRow: CallRow?
         let n = counts(upstream)
-        let server: HangarServeProcess
+        let server: HTTPFrontProcess
         do {
             let config = try workspace.writeConfig("serve-\(upstream.serverName)",
                                                    servers: [(upstream.serverName, upstream.command, upstream.arguments)])
-            server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
+            server = try await HTTPFrontProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
         } catch {
             row.failure = "\(error)"
             return [row]
@@ -166,8 +166,8 @@ struct Scenarios: Sendable {
             + (separate ? [.directOtherCPUs, .hangarStdioSeparateCPUs, .hangarHTTPSeparateCPUs] : [])
         var rows = paths.map { CallRow(upstream: upstream.label, path: $0) }
         let n = counts(upstream), depth = plan.clients
-        var direct: StdioPeer?, viaStdio: StdioPeer?, server: HangarServeProcess?, relay: HangarServeProcess?
-        var directApart: StdioPeer?, viaApart: StdioPeer?, serverApart: HangarServeProcess?
+        var direct: StdioPeer?, viaStdio: StdioPeer?, server: HTTPFrontProcess?, relay: HTTPFrontProcess?
+        var directApart: StdioPeer?, viaApart: StdioPeer?, serverApart: HTTPFrontProcess?
         func stopAll() async {
             await direct?.stop()
             await viaStdio?.stop()
@@ -191,11 +191,11 @@ struct Scenarios: Sendable {
                 viaApart = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config, "--cpus", "0",
                                                                                        "--upstream-cpus", CPUPlacement.otherCPUList]))
             }
-            server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
-            relay = try await HangarServeProcess.startRelay(workspace.relay, upstream: workspace.spec(upstream.command, upstream.arguments))
+            server = try await HTTPFrontProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
+            relay = try await HTTPFrontProcess.startRelay(workspace.relay, upstream: workspace.spec(upstream.command, upstream.arguments))
             if separate {
-                serverApart = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment,
-                                                                 extraArguments: ["--cpus", "0", "--upstream-cpus", CPUPlacement.otherCPUList])
+                serverApart = try await HTTPFrontProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment,
+                                                               extraArguments: ["--cpus", "0", "--upstream-cpus", CPUPlacement.otherCPUList])
             }
         } catch {
             for i in rows.indices { rows[i].failure = "\(error)" }
@@ -291,10 +291,10 @@ struct Scenarios: Sendable {
     /// tools/list through `hangar serve` over `listUpstreams` × `toolsPerUpstream` tools.
     func toolsList() async -> ListResult {
         var result = ListResult()
-        let server: HangarServeProcess
+        let server: HTTPFrontProcess
         do {
             let config = try workspace.writeConfig("serve-list", servers: manyFastUpstreams)
-            server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
+            server = try await HTTPFrontProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
         } catch {
             result.failure = "\(error)"
             return result
@@ -337,7 +337,7 @@ struct Scenarios: Sendable {
                 var environment = workspace.environment
                 environment["HANGAR_DATA_DIR"] = data
                 if keep { environment["HANGAR_RELEASE_PAGES"] = "0" }
-                let server = try await HangarServeProcess.start(hangar: workspace.hangar, config: config, environment: environment)
+                let server = try await HTTPFrontProcess.start(hangar: workspace.hangar, config: config, environment: environment)
                 try? await Task.sleep(for: .seconds(1))
                 guard let idle = server.residentBytes() else {
                     await server.stop()

@@ -1,8 +1,9 @@
 import Foundation
 import HangarTransport
 
-/// `hangar serve` (or the minimal relay) on a port of its choosing, started for one phase and stopped after it.
-final class HangarServeProcess: Sendable {
+/// An HTTP front to MCP servers on a port of its choosing (`hangar serve`, or the minimal relay),
+/// started for one phase and stopped after it.
+final class HTTPFrontProcess: Sendable {
     let child: ChildProcess
     let endpoint: HTTPEndpoint
     private let stdout: OutputDrain
@@ -17,18 +18,18 @@ final class HangarServeProcess: Sendable {
 
     /// Starts it and waits (at most a minute) for `hangar listening on http://HOST:PORT/mcp`.
     static func start(hangar: String, config: String, environment: [String: String],
-                      extraArguments: [String] = []) async throws -> HangarServeProcess {
+                      extraArguments: [String] = []) async throws -> HTTPFrontProcess {
         try await start(ProcessSpec(command: hangar, arguments: ["serve", "--config", config, "--port", "0", "--host", "127.0.0.1"] + extraArguments,
                                     environment: environment), announcing: "hangar listening on http://")
     }
 
     /// `mcp-minimal-relay` in front of `upstream`, the benchmark's yardstick for an HTTP front.
-    static func startRelay(_ relay: String, upstream: ProcessSpec) async throws -> HangarServeProcess {
+    static func startRelay(_ relay: String, upstream: ProcessSpec) async throws -> HTTPFrontProcess {
         try await start(ProcessSpec(command: relay, arguments: [upstream.command] + upstream.arguments, environment: upstream.environment),
                         announcing: "minimal relay listening on http://")
     }
 
-    private static func start(_ spec: ProcessSpec, announcing announcement: String) async throws -> HangarServeProcess {
+    private static func start(_ spec: ProcessSpec, announcing announcement: String) async throws -> HTTPFrontProcess {
         let child = try await ChildProcess.spawn(spec)
         let stderr = OutputDrain(fd: child.stderrFD)
         let port: Int
@@ -51,7 +52,7 @@ final class HangarServeProcess: Sendable {
             close(child.stdoutFD)
             throw BenchmarkError("\((spec.command as NSString).lastPathComponent) did not start: \(error); stderr: \(stderr.tail)")
         }
-        return HangarServeProcess(child: child, port: port, stdout: OutputDrain(fd: child.stdoutFD), stderr: stderr)
+        return HTTPFrontProcess(child: child, port: port, stdout: OutputDrain(fd: child.stdoutFD), stderr: stderr)
     }
 
     /// VmRSS of the hangar process alone (its upstreams are other processes), in bytes.
