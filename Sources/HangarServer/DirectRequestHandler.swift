@@ -155,10 +155,16 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
             response = Response(status: .badRequest, headers: [.connection: "close", .contentLength: "0"])
         }
         let closes = asksClose || HTTP1Wire.closes(response.headers)
-        var bytes = channel.allocator.buffer(capacity: 256)
+        // A small body goes out in the head's buffer (see `ResponseWriter.head`): room for both.
+        let joined = response.body.contentLength.map { $0 <= ResponseWriter.joinedBodyBytes } ?? false
+        var bytes = channel.allocator.buffer(capacity: 256 + (joined ? response.body.contentLength ?? 0 : 0))
         let framing = HTTP1Wire.write(response.head, closes: closes, date: stamp.date.now, server: stamp.server, into: &bytes)
-        let writer = ResponseWriter(handler: handler, framing: framing, allocator: channel.allocator)
-        writer.send(bytes, flush: false)
+        var writer = ResponseWriter(handler: handler, framing: framing, allocator: channel.allocator)
+        if joined, framing == .contentLength {
+            writer.head = bytes
+        } else {
+            writer.send(bytes, flush: false)
+        }
         do {
             try await response.body.write(writer)
             writer.onLoop { $0.responded(close: closes) }
@@ -268,6 +274,13 @@ private struct ResponseWriter: ResponseBodyWriter, Sendable {
     let handler: NIOLoopBound<DirectRequestHandler>
     let framing: HTTP1Wire.Framing
     let allocator: ByteBufferAllocator
+    /// The head, not yet sent, of a response whose body is small and of known length: the body
+    /// is written into it and both go out as one buffer, so the socket takes one write of one
+    /// buffer, not a `writev` of two, and NIO tracks one pending write, not two.
+    var head: ByteBuffer?
+
+    /// Bodies up to this size are joined to their head.
+    static let joinedBodyBytes = 16 << 10
 
     func onLoop(_ body: @escaping @Sendable (DirectRequestHandler) -> Void) {
         if handler.eventLoop.inEventLoop {
@@ -281,12 +294,17 @@ private struct ResponseWriter: ResponseBodyWriter, Sendable {
         onLoop { $0.write(bytes, flush: flush, promise: promise) }
     }
 
-    func write(_ buffer: ByteBuffer) async throws {
+    mutating func write(_ buffer: ByteBuffer) async throws {
         switch framing {
         case .none:
             return
         case .contentLength:
-            send(buffer, flush: false)
+            if var joined = head.take() {
+                joined.writeImmutableBuffer(buffer)
+                send(joined, flush: false)
+            } else {
+                send(buffer, flush: false)
+            }
         case .chunked:
             guard buffer.readableBytes > 0 else { return }  // an empty chunk would end the body
             let written = handler.eventLoop.makePromise(of: Void.self)
@@ -295,9 +313,11 @@ private struct ResponseWriter: ResponseBodyWriter, Sendable {
         }
     }
 
-    func finish(_ trailingHeaders: HTTPFields?) async throws {
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         if case .chunked = framing {
             send(HTTP1Wire.lastChunk(trailers: trailingHeaders, allocator: allocator), flush: true)
+        } else if let head = head.take() {
+            send(head, flush: true)  // an empty body: the head alone
         } else {
             onLoop { $0.flush() }
         }

@@ -107,6 +107,26 @@ extension Interop {
             #expect(Self.text(of: third.json) == "small", "\(third.json)")
         }
 
+        @Test("answers of every size keep their framing: an empty body, one sent with its head, one sent after it")
+        func answerSizes() async throws {
+            let (daemon, connection) = try await Self.connected()
+            defer { Task { await daemon.stop() } }
+            // 40 KB of text is over what goes out in the head's buffer; a notification's 202 has no body.
+            let large = String(repeating: "y", count: 40_000)
+            let note = Array(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99}}"#.utf8)
+            let notification = Array((Self.head([("MCP-Protocol-Version", ProtocolVersion.modern)], extraHeaders: "")
+                + "Content-Length: \(note.count)\r\n\r\n").utf8) + note
+            try connection.send(Self.echo(large, id: 1) + notification + Self.echo("small", id: 2))
+            let first = try connection.readResponse()
+            #expect(first.status == 200 && first.json["id"]?.intValue == 1)
+            #expect(Self.text(of: first.json) == large)
+            let accepted = try connection.readHead()
+            #expect(accepted.status == 202)
+            #expect(accepted.headers["content-length"] == "0", "\(accepted.headers)")
+            let last = try connection.readResponse()
+            #expect(last.json["id"]?.intValue == 2 && Self.text(of: last.json) == "small", "\(last.json)")
+        }
+
         @Test("a client that half-closes after its request still gets the whole answer")
         func halfClose() async throws {
             let (daemon, connection) = try await Self.connected()
