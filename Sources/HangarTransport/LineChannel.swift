@@ -37,8 +37,8 @@ public final class LineChannel: Sendable {
             .channelOption(.autoRead, value: startReading)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLineBytes: maxLineBytes)))
-                    try channel.pipeline.syncOperations.addHandler(LineEventHandler(onEvent: onEvent, onInputEnd: onInputEnd, onClose: onClose))
+                    try channel.pipeline.syncOperations.addHandler(
+                        LineHandler(maxLineBytes: maxLineBytes, onEvent: onEvent, onInputEnd: onInputEnd, onClose: onClose))
                 }
             }
         let channel: Channel
@@ -84,8 +84,7 @@ public final class LineChannel: Sendable {
 }
 
 /// Splits a byte stream on `\n`, dropping lines over `maxLineBytes`.
-struct LineDecoder: ByteToMessageDecoder {
-    typealias InboundOut = LineChannel.Event
+struct LineDecoder {
     let maxLineBytes: Int
     private var discarding = 0
     private var scanned = 0
@@ -94,83 +93,112 @@ struct LineDecoder: ByteToMessageDecoder {
         self.maxLineBytes = maxLineBytes
     }
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let view = buffer.readableBytesView
-        let from = view.startIndex + scanned
-        guard let newline = view[from...].firstIndex(of: UInt8(ascii: "\n")) else {
-            if discarding > 0 || buffer.readableBytes > maxLineBytes {
-                discarding += buffer.readableBytes
-                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-                scanned = 0
-            } else {
-                scanned = buffer.readableBytes
+    /// The next line (or oversize report) in `buffer`, taken out of it; nil when the rest of
+    /// `buffer` waits for its newline (or is being discarded). Empty lines are skipped.
+    mutating func next(_ buffer: inout ByteBuffer) -> LineChannel.Event? {
+        while true {
+            let view = buffer.readableBytesView
+            let from = view.startIndex + scanned
+            guard let newline = view[from...].firstIndex(of: UInt8(ascii: "\n")) else {
+                if discarding > 0 || buffer.readableBytes > maxLineBytes {
+                    discarding += buffer.readableBytes
+                    buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+                    scanned = 0
+                } else {
+                    scanned = buffer.readableBytes
+                }
+                return nil
             }
-            return .needMoreData
+            scanned = 0
+            let length = newline - view.startIndex
+            if discarding > 0 || length > maxLineBytes {
+                let total = discarding + length
+                discarding = 0
+                buffer.moveReaderIndex(forwardBy: length + 1)
+                return .oversize(total)
+            }
+            var line = buffer.readSlice(length: length)!
+            buffer.moveReaderIndex(forwardBy: 1)
+            if line.readableBytes > 0, line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+                line.moveWriterIndex(to: line.writerIndex - 1)
+            }
+            if line.readableBytes > 0 { return .line(line) }
         }
-        scanned = 0
-        let length = newline - view.startIndex
-        if discarding > 0 || length > maxLineBytes {
-            let total = discarding + length
-            discarding = 0
-            buffer.moveReaderIndex(forwardBy: length + 1)
-            context.fireChannelRead(wrapInboundOut(.oversize(total)))
-            return .continue
-        }
-        var line = buffer.readSlice(length: length)!
-        buffer.moveReaderIndex(forwardBy: 1)
-        if line.readableBytes > 0, line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
-            line.moveWriterIndex(to: line.writerIndex - 1)
-        }
-        if line.readableBytes > 0 {
-            context.fireChannelRead(wrapInboundOut(.line(line)))
-        }
-        return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        // A final line without a newline still counts (or is reported, when over the limit).
+    /// What is left at the end of input: the lines still in `buffer`, then a final line
+    /// without a newline (or its oversize report).
+    mutating func last(_ buffer: inout ByteBuffer) -> [LineChannel.Event] {
+        var events: [LineChannel.Event] = []
+        while let event = next(&buffer) { events.append(event) }
         let rest = buffer.readableBytes
         if discarding > 0 || rest > maxLineBytes {
-            let total = discarding + rest
+            events.append(.oversize(discarding + rest))
             discarding = 0
             buffer.moveReaderIndex(forwardBy: rest)
-            context.fireChannelRead(wrapInboundOut(.oversize(total)))
         } else if rest > 0 {
             var line = buffer.readSlice(length: rest)!
             if line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
                 line.moveWriterIndex(to: line.writerIndex - 1)
             }
-            if line.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.line(line))) }
+            if line.readableBytes > 0 { events.append(.line(line)) }
         }
-        return .needMoreData
+        scanned = 0
+        return events
     }
 }
 
-final class LineEventHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = LineChannel.Event
+/// Splits what is read into lines and hands each to `onEvent`, on the channel's event loop.
+/// One handler rather than NIO's `ByteToMessageHandler` and a second one after it: a line
+/// reaches its reader without a pipeline hop and without being boxed as a message, and a read
+/// that holds whole lines (the usual case: a server writes a line at a time) is split in place.
+/// A line still waiting for its newline is kept, and the next read is appended to it.
+final class LineHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private var decoder: LineDecoder
+    private var pending: ByteBuffer?
+    private var ended = false
     let onEvent: @Sendable (LineChannel.Event) -> Void
     let onInputEnd: (@Sendable () -> Void)?
     let onClose: @Sendable () -> Void
 
-    init(onEvent: @escaping @Sendable (LineChannel.Event) -> Void, onInputEnd: (@Sendable () -> Void)?, onClose: @escaping @Sendable () -> Void) {
+    init(maxLineBytes: Int, onEvent: @escaping @Sendable (LineChannel.Event) -> Void, onInputEnd: (@Sendable () -> Void)?,
+         onClose: @escaping @Sendable () -> Void) {
+        self.decoder = LineDecoder(maxLineBytes: maxLineBytes)
         self.onEvent = onEvent
         self.onInputEnd = onInputEnd
         self.onClose = onClose
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        onEvent(unwrapInboundIn(data))
+        var bytes = unwrapInboundIn(data)
+        if var earlier = pending.take() {
+            earlier.writeBuffer(&bytes)
+            bytes = earlier
+        }
+        while let event = decoder.next(&bytes) { onEvent(event) }
+        if bytes.readableBytes > 0 { pending = bytes }
+    }
+
+    /// The end of input: a final line without its newline still counts. Once only, whether the
+    /// input ended on its own (half-closure) or the channel closed.
+    private func inputEnded() {
+        guard !ended else { return }
+        ended = true
+        var rest = pending.take() ?? ByteBuffer()
+        for event in decoder.last(&rest) { onEvent(event) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let onInputEnd, case .some(.inputClosed) = event as? ChannelEvent {
-            onInputEnd()
+        if case .some(.inputClosed) = event as? ChannelEvent {
+            inputEnded()
+            onInputEnd?()
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        inputEnded()
         onClose()
         context.fireChannelInactive()
     }

@@ -16,15 +16,23 @@ enum Delivered: Equatable, CustomStringConvertible {
     }
 }
 
+/// The events the handler passed on; an `EmbeddedChannel` runs on the test's own thread.
+final class Events: @unchecked Sendable {
+    var list: [LineChannel.Event] = []
+}
+
 @Suite("LineDecoder")
 struct LineDecoderTests {
     /// Writes `text` into a channel running the decoder in chunks of `chunkSize` bytes, then
     /// (if `eof`) closes the input, and returns everything the decoder passed on.
     static func decode(_ text: String, maxLineBytes: Int = 64, chunkSize: Int = .max, eof: Bool = false) throws -> [Delivered] {
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(LineDecoder(maxLineBytes: maxLineBytes)))
+        let events = Events()
+        let channel = EmbeddedChannel(handler: LineHandler(maxLineBytes: maxLineBytes, onEvent: { events.list.append($0) },
+                                                           onInputEnd: nil, onClose: {}))
         var delivered: [Delivered] = []
         func drain() throws {
-            while let event = try channel.readInbound(as: LineChannel.Event.self) {
+            defer { events.list = [] }
+            for event in events.list {
                 switch event {
                 case .line(let buffer): delivered.append(.line(String(buffer: buffer)))
                 case .oversize(let n): delivered.append(.oversize(n))
