@@ -156,11 +156,11 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
         let closes = asksClose || HTTP1Wire.closes(response.headers)
         // A small body goes out in the head's buffer (see `ResponseWriter.head`): room for both.
-        let joined = response.body.contentLength.map { $0 <= ResponseWriter.joinedBodyBytes } ?? false
-        var bytes = channel.allocator.buffer(capacity: 256 + (joined ? response.body.contentLength ?? 0 : 0))
+        let joinedLength = response.body.contentLength.flatMap { $0 <= ResponseWriter.joinedBodyBytes ? $0 : nil }
+        var bytes = channel.allocator.buffer(capacity: 256 + (joinedLength ?? 0))
         let framing = HTTP1Wire.write(response.head, closes: closes, date: stamp.date.now, server: stamp.server, into: &bytes)
         var writer = ResponseWriter(handler: handler, framing: framing, allocator: channel.allocator)
-        if joined, framing == .contentLength {
+        if joinedLength != nil, framing == .contentLength {
             writer.head = bytes
         } else {
             writer.send(bytes, flush: false)

@@ -117,13 +117,19 @@ struct LineDecoder {
                 buffer.moveReaderIndex(forwardBy: length + 1)
                 return .oversize(total)
             }
-            var line = buffer.readSlice(length: length)!
+            let line = buffer.readSlice(length: length)!
             buffer.moveReaderIndex(forwardBy: 1)
-            if line.readableBytes > 0, line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
-                line.moveWriterIndex(to: line.writerIndex - 1)
-            }
-            if line.readableBytes > 0 { return .line(line) }
+            if let event = Self.event(line) { return event }
         }
+    }
+
+    /// A line as it is handed on: without a trailing CR; nil when nothing is left of it.
+    private static func event(_ line: ByteBuffer) -> LineChannel.Event? {
+        var line = line
+        if line.readableBytes > 0, line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+            line.moveWriterIndex(to: line.writerIndex - 1)
+        }
+        return line.readableBytes > 0 ? .line(line) : nil
     }
 
     /// What is left at the end of input: the lines still in `buffer`, then a final line
@@ -136,12 +142,8 @@ struct LineDecoder {
             events.append(.oversize(discarding + rest))
             discarding = 0
             buffer.moveReaderIndex(forwardBy: rest)
-        } else if rest > 0 {
-            var line = buffer.readSlice(length: rest)!
-            if line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
-                line.moveWriterIndex(to: line.writerIndex - 1)
-            }
-            if line.readableBytes > 0 { events.append(.line(line)) }
+        } else if rest > 0, let event = Self.event(buffer.readSlice(length: rest)!) {
+            events.append(event)
         }
         scanned = 0
         return events
