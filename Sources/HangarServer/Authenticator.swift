@@ -3,6 +3,7 @@ import HangarGateway
 import HangarPolicy
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Synchronization
 
 /// Establishes who sends each HTTP request: an API key or bearer JWT in `Authorization`, or,
@@ -30,9 +31,14 @@ struct Authenticator: Sendable {
 
     /// The identity, or the response that refuses the request.
     func identify(_ request: Request, context: HangarRequestContext) async -> AuthOutcome {
+        await identify(authorization: request.headers[.authorization], peer: context.remoteAddress, path: request.uri.path)
+    }
+
+    /// The same from the request's parts: its Authorization field, the client's address, and
+    /// the path (for the audit record of a refusal).
+    func identify(authorization: String?, peer: SocketAddress?, path: @autoclosure () -> String) async -> AuthOutcome {
         // The peer's address as text only where it is needed: the throttle, once some
         // address has failed, and refusals.
-        let peer = context.remoteAddress
         let address = { peer?.ipAddress ?? "unknown" }
         if failures.anyNoted, let wait = failures.blocked(address()) {
             metrics.rejected("auth_throttled")
@@ -40,7 +46,7 @@ struct Authenticator: Sendable {
                 JSONRPCError(.invalidRequest, "Too many failed authentications from this address; retry in \(wait) s"),
                 extra: [.retryAfter: String(wait)]))
         }
-        guard let header = request.headers[.authorization] else {
+        guard let header = authorization else {
             if mode == .local, HangarRequestContext.isLoopback(peer) { return .identity(Identity.localAdmin) }
             metrics.rejected("unauthenticated")
             return .refused(challenge(nil, "Unauthorized: this endpoint needs an API key or a bearer token (Authorization: Bearer ...)"))
@@ -61,7 +67,7 @@ struct Authenticator: Sendable {
             guard let tokens = policy.tokens else { throw PolicyError(.unauthenticated, "bearer tokens are not accepted: no OAuth issuer is configured") }
             return .identity(try await tokens.verify(credential))
         } catch let error as PolicyError {
-            policy.record(AuditEntry(identity: "anonymous@\(address())", action: "auth", target: request.uri.path, outcome: "denied", detail: error.message))
+            policy.record(AuditEntry(identity: "anonymous@\(address())", action: "auth", target: path(), outcome: "denied", detail: error.message))
             return .refused(refuse(address(), "Unauthorized: \(error.message)"))
         } catch {
             return .refused(refuse(address(), "Unauthorized"))

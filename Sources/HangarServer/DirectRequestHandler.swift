@@ -26,20 +26,23 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// The router's answer to a request: other errors are already responses; an
     /// `HTTPParserError` (from a streamed body, never a collected one) is thrown.
     typealias Answer = @Sendable (Request, any Channel) async throws -> Response
+    /// The answer to `POST /mcp`, from the endpoint's fields, the body and the client's address.
+    typealias PostMCP = @Sendable (MCPHeaders, ByteBuffer, SocketAddress?) async -> Response
 
     static let maxBodyBytes = 1 << 20
 
     private enum State {
         /// Reading a request head; `searched` bytes of it hold no blank line.
         case reading(searched: Int)
-        /// The head is read; its body is `length` bytes.
-        case collecting(HTTPRequest, length: Int)
+        /// The head is read; its body is `head.bodyLength` bytes.
+        case collecting(HTTP1Wire.Head)
         case answering
         /// NIO's decoder and Hummingbird's async channel have the connection from here on.
         case passing
     }
 
     private let answer: Answer
+    private let postMCP: PostMCP
     private let stamp: ResponseStamp
     private var state = State.reading(searched: 0)
     /// Bytes read and not yet taken: a partial request, or requests sent while one was being
@@ -54,8 +57,9 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// Where the router's task runs: this connection's loop, without a hop per async call.
     private var executor: EventLoopTaskExecutor?
 
-    init(answer: @escaping Answer, stamp: ResponseStamp) {
+    init(answer: @escaping Answer, postMCP: @escaping PostMCP, stamp: ResponseStamp) {
         self.answer = answer
+        self.postMCP = postMCP
         self.stamp = stamp
     }
 
@@ -102,11 +106,11 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 case .head(let head):
                     bytes.moveReaderIndex(forwardBy: head.length)
                     inbound = bytes.readableBytes > 0 ? bytes : nil
-                    state = .collecting(head.request, length: head.bodyLength)
+                    state = .collecting(head)
                 }
-            case .collecting(let head, let length):
-                guard bytes.readableBytes >= length else { return }
-                let body = bytes.readSlice(length: length)!
+            case .collecting(let head):
+                guard bytes.readableBytes >= head.bodyLength else { return }
+                let body = bytes.readSlice(length: head.bodyLength)!
                 inbound = bytes.readableBytes > 0 ? bytes : nil
                 start(head, body: body, context: context)
                 return
@@ -115,7 +119,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
             }
         }
         // A request with no body (a GET) ends with its head.
-        if case .collecting(let head, 0) = state {
+        if case .collecting(let head) = state, head.bodyLength == 0 {
             start(head, body: ByteBuffer(), context: context)
         }
     }
@@ -130,27 +134,34 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
     }
 
-    private func start(_ head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext) {
+    private func start(_ head: HTTP1Wire.Head, body: ByteBuffer, context: ChannelHandlerContext) {
         state = .answering
-        let asksClose = HTTP1Wire.closes(head.headerFields)
         let channel = context.channel
+        let respond: @Sendable () async throws -> Response
+        switch head.kind {
+        case .mcpPost(let headers):
+            let (postMCP, peer) = (self.postMCP, channel.remoteAddress)
+            respond = { await postMCP(headers, body, peer) }
+        case .request(let request):
+            let (answer, request) = (self.answer, Request(head: request, body: RequestBody(buffer: body)))
+            respond = { try await answer(request, channel) }
+        }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let (answer, stamp) = (self.answer, self.stamp)
-        let request = Request(head: head, body: RequestBody(buffer: body))
+        let (stamp, asksClose) = (self.stamp, head.closes)
         // A closure typed apart: written inline, Swift 6.3's region checker rejects it.
         let work: @Sendable () async -> Void = {
-            await Self.answer(request, on: channel, with: answer, stamp: stamp, asksClose: asksClose, through: handler)
+            await Self.answer(respond, on: channel, stamp: stamp, asksClose: asksClose, through: handler)
         }
         task = Task(executorPreference: executor, operation: work)
     }
 
-    /// Runs the router and writes its response through the handler. Every body ends with
-    /// `finish` (Hummingbird's contract, kept by Hangar's streamed bodies).
-    private static func answer(_ request: Request, on channel: any Channel, with answer: Answer, stamp: ResponseStamp,
+    /// Runs the router (or the endpoint) and writes its response through the handler. Every
+    /// body ends with `finish` (Hummingbird's contract, kept by Hangar's streamed bodies).
+    private static func answer(_ respond: @Sendable () async throws -> Response, on channel: any Channel, stamp: ResponseStamp,
                                asksClose: Bool, through handler: NIOLoopBound<DirectRequestHandler>) async {
         var response: Response
         do {
-            response = try await answer(request, channel)
+            response = try await respond()
         } catch {
             response = Response(status: .badRequest, headers: [.connection: "close", .contentLength: "0"])
         }

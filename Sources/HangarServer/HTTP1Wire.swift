@@ -19,10 +19,19 @@ enum HTTP1Wire {
     static let maxFields = 128
 
     struct Head {
-        var request: HTTPRequest
+        var kind: Kind
         /// Bytes of the head, with the blank line that ends it.
         var length: Int
         var bodyLength: Int
+        /// The request asks to close the connection after its answer (`Connection: close`).
+        var closes: Bool
+    }
+
+    enum Kind {
+        /// `POST /mcp`, most of the traffic: only the fields the endpoint reads are kept, and
+        /// no `HTTPRequest` is built.
+        case mcpPost(MCPHeaders)
+        case request(HTTPRequest)
     }
 
     enum Parsed {
@@ -37,6 +46,7 @@ enum HTTP1Wire {
         (Array("PUT ".utf8), .put), (Array("PATCH ".utf8), .patch),
     ]
     private static let version = Array(" HTTP/1.1\r\n".utf8)
+    private static let mcpPath = Array("/mcp".utf8)
 
     /// Field names clients send on most requests, recognised in place (in any case) so that
     /// no name string is made, checked and lowercased for them.
@@ -122,16 +132,21 @@ enum HTTP1Wire {
             let target = targetStart..<at
             guard skip(HTTP1Wire.version) else { return nil }
 
+            // For `POST /mcp` only the endpoint's fields are kept; for another request, all.
+            var mcp = method == .post && spells(target, HTTP1Wire.mcpPath) ? MCPHeaders() : nil
             var fields = HTTPFields()
-            fields.reserveCapacity(12)  // room for what clients send: one allocation
+            if mcp == nil { fields.reserveCapacity(12) }  // room for what clients send: one allocation
             var authority: String?
             var bodyLength: Int?
+            var closes = false
+            var count = 0
             while true {
                 if at + 2 <= end, bytes[at] == 0x0D, bytes[at + 1] == 0x0A {
                     at += 2
                     break
                 }
-                guard fields.count < HTTP1Wire.maxFields else { return nil }
+                guard count < HTTP1Wire.maxFields else { return nil }
+                count += 1
                 let nameStart = at
                 while at < end, HTTP1Wire.tokenBytes[Int(bytes[at])] { at += 1 }
                 let name = nameStart..<at
@@ -156,7 +171,16 @@ enum HTTP1Wire {
                 } else if equals(name, lowercase: "transfer-encoding") || equals(name, lowercase: "expect")
                     || equals(name, lowercase: "upgrade") {
                     return nil
-                } else if authority == nil, equals(name, lowercase: "host") {
+                } else if equals(name, lowercase: "connection"), text(value).lowercased().contains("close") {
+                    closes = true
+                }
+                if mcp != nil {
+                    if let slot = MCPHeaders.names.firstIndex(where: { equals(name, lowercase: $0) }) {
+                        mcp!.set(slot, text(value))
+                    }
+                    continue
+                }
+                if authority == nil, equals(name, lowercase: "host") {
                     // As NIO's conversion does: the first Host is the authority, not a field.
                     authority = text(value)
                     continue
@@ -165,8 +189,18 @@ enum HTTP1Wire {
                     ?? HTTPField.Name(text(name)) else { return nil }
                 fields.append(HTTPField(name: fieldName, value: text(value)))
             }
-            let request = HTTPRequest(method: method, scheme: "http", authority: authority, path: text(target), headerFields: fields)
-            return Head(request: request, length: at, bodyLength: bodyLength ?? 0)
+            let kind: Kind
+            if let mcp {
+                kind = .mcpPost(mcp)
+            } else {
+                kind = .request(HTTPRequest(method: method, scheme: "http", authority: authority, path: text(target), headerFields: fields))
+            }
+            return Head(kind: kind, length: at, bodyLength: bodyLength ?? 0, closes: closes)
+        }
+
+        /// Whether `range` holds exactly `literal`.
+        func spells(_ range: Range<Int>, _ literal: [UInt8]) -> Bool {
+            range.count == literal.count && literal.indices.allSatisfy { bytes[range.lowerBound + $0] == literal[$0] }
         }
 
         /// A Content-Length value: digits only, at most seven of them.

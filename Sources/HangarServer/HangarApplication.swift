@@ -14,12 +14,11 @@ import Synchronization
 /// calls/s to the fast upstream), for an id Hangar never logs. Otherwise the same: the router
 /// answers, errors become 500, and each response carries Date and Server headers.
 struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Responder.Context == HangarRequestContext {
-    typealias Handler = @Sendable (Request, HangarRequestContext) async -> Response
     let responder: Responder
-    /// The handler of `POST /mcp`, which the router also has: that route is most of the
-    /// traffic, and going straight to it skips the router's trie and responder chain (about
-    /// 7% of the request's side of a proxied call over HTTP).
-    let postMCP: Handler?
+    /// The answer to `POST /mcp` read straight from the wire, which the router also gives: that
+    /// route is most of the traffic, and for it ``DirectRequestHandler`` builds no `Request`,
+    /// `HTTPFields` or request context, and skips the router's trie and responder chain.
+    let postMCP: DirectRequestHandler.PostMCP
     let configuration: ApplicationConfiguration
     let logger: Logger
     let running: @Sendable (any Channel) async -> Void
@@ -36,11 +35,7 @@ struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Re
             var response: Response
             do {
                 let context = HangarRequestContext(source: .init(channel: channel, logger: logger))
-                if let postMCP, request.method == .post, request.head.path == "/mcp" {
-                    response = await postMCP(request, context)
-                } else {
-                    response = try await responder.respond(to: request, context: context)
-                }
+                response = try await responder.respond(to: request, context: context)
             } catch let error as HTTPParserError {
                 throw error  // a body that broke off: Hummingbird answers 400 and closes
             } catch {
@@ -53,7 +48,7 @@ struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Re
         // stamp's lines into the head itself; the rest (chunked or large bodies) reach the
         // responder below through NIO's decoder and Hummingbird's async channel.
         let http = HTTPServerBuilder { responder in
-            DirectFirst(inner: HTTP1Channel(responder: responder), answer: answer, stamp: stamp)
+            DirectFirst(inner: HTTP1Channel(responder: responder), answer: answer, postMCP: postMCP, stamp: stamp)
         }
         let server = try http.buildServer(configuration: serverConfiguration, eventLoopGroup: eventLoopGroup, logger: logger,
                                           responder: { request, writer, channel in
@@ -70,11 +65,12 @@ struct HangarApplication<Responder: HTTPResponder>: ApplicationProtocol where Re
 struct DirectFirst: ServerChildChannel {
     let inner: HTTP1Channel
     let answer: DirectRequestHandler.Answer
+    let postMCP: DirectRequestHandler.PostMCP
     let stamp: ResponseStamp
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            try channel.pipeline.syncOperations.addHandler(DirectRequestHandler(answer: answer, stamp: stamp), position: .first)
+            try channel.pipeline.syncOperations.addHandler(DirectRequestHandler(answer: answer, postMCP: postMCP, stamp: stamp), position: .first)
             return value
         }
     }

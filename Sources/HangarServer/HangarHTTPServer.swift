@@ -46,12 +46,14 @@ public struct HangarHTTPServer: Sendable {
             }
         }
         /// An instance token opens only its own `/i/NAME/mcp`.
+        @Sendable func instanceRefused(_ identity: Identity) -> Response? {
+            guard identity.kind == .instance else { return nil }
+            metrics.rejected("forbidden")
+            return HTTPReplies.error(.forbidden, id: nil, JSONRPCError(.forbidden, "Forbidden: an instance token opens only /i/\(identity.id)/mcp"))
+        }
         @Sendable func mainEndpoint(_ handler: @escaping @Sendable (Request, Identity) async -> Response) -> @Sendable (Request, HangarRequestContext) async -> Response {
             authenticated { request, identity in
-                guard identity.kind != .instance else {
-                    metrics.rejected("forbidden")
-                    return HTTPReplies.error(.forbidden, id: nil, JSONRPCError(.forbidden, "Forbidden: an instance token opens only /i/\(identity.id)/mcp"))
-                }
+                if let refused = instanceRefused(identity) { return refused }
                 return await handler(request, identity)
             }
         }
@@ -71,8 +73,15 @@ public struct HangarHTTPServer: Sendable {
                 }
             }
         }
-        let postMCP = mainEndpoint { request, identity in await endpoint.post(request, identity: identity) }
-        router.post("mcp", use: postMCP)
+        router.post("mcp", use: mainEndpoint { request, identity in await endpoint.post(request, identity: identity) })
+        let postMCP: DirectRequestHandler.PostMCP = { headers, body, peer in
+            switch await auth.identify(authorization: headers.authorization, peer: peer, path: "/mcp") {
+            case .refused(let refusal): return refusal
+            case .identity(let identity):
+                if let refused = instanceRefused(identity) { return refused }
+                return await endpoint.post(headers: headers, body: body, identity: identity)
+            }
+        }
         router.get("mcp", use: mainEndpoint { request, identity in await endpoint.get(request, identity: identity) })
         router.delete("mcp", use: mainEndpoint { request, identity in await endpoint.delete(request, identity: identity) })
         router.post("i/:id/mcp", use: instanceEndpoint { e, request, identity in await e.post(request, identity: identity) })

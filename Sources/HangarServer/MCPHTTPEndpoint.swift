@@ -57,13 +57,15 @@ struct MCPHTTPEndpoint: Sendable {
         let headers = MCPHeaders(request.headers)
         if let denied = checkOrigin(headers.origin) { return denied }
         var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: limits.maxMessageBytes)
-        } catch {
-            return reject("too_large", .contentTooLarge, id: nil,
-                          JSONRPCError(.invalidRequest, "Message rejected: the body is over the limit of \(limits.maxMessageBytes) bytes"))
-        }
+        guard let body = try? await request.collectBody(upTo: limits.maxMessageBytes) else { return tooLarge() }
+        return await post(headers: headers, body: body, identity: identity)
+    }
+
+    /// A `POST` whose body is in hand: from ``post(_:identity:)``, or straight from the wire
+    /// (``DirectRequestHandler``), which builds no `Request` for it.
+    func post(headers: MCPHeaders, body: ByteBuffer, identity: Identity) async -> Response {
+        if let denied = checkOrigin(headers.origin) { return denied }
+        guard body.readableBytes <= limits.maxMessageBytes else { return tooLarge() }
         let frame = IncomingFrame.decode(body.readableBytesView, limits: limits)
         if case .unreadable(let error) = frame {
             return reject(error.code == JSONRPCError.Code.parseError.rawValue ? "parse" : "invalid", .badRequest, id: nil, error)
@@ -90,6 +92,11 @@ struct MCPHTTPEndpoint: Sendable {
         }
         return reject("no_session", .badRequest, id: nil,
                       JSONRPCError(.invalidRequest, "Bad Request: missing Mcp-Session-Id. Send initialize first (2025 protocol versions), or send \(ProtocolVersion.modern) requests with _meta and an MCP-Protocol-Version header"))
+    }
+
+    private func tooLarge() -> Response {
+        reject("too_large", .contentTooLarge, id: nil,
+               JSONRPCError(.invalidRequest, "Message rejected: the body is over the limit of \(limits.maxMessageBytes) bytes"))
     }
 
     private func initialize(_ r: JSONRPCMessage.Request, identity: Identity) -> Response {
@@ -312,33 +319,48 @@ struct MCPHTTPEndpoint: Sendable {
     }
 }
 
-/// The headers the MCP endpoint reads, taken in one pass over a request's fields. A lookup
-/// by name scans the fields up to three times and joins the values into a new string, and a
-/// modern POST asks for six of them.
-struct MCPHeaders {
+/// The headers a `POST /mcp` reads (the endpoint, and the authenticator its Authorization),
+/// taken in one pass over a request's fields, or straight from the wire by ``HTTP1Wire``. A
+/// lookup by name scans the fields up to three times and joins the values into a new string,
+/// and a modern POST asks for seven of them.
+struct MCPHeaders: Sendable {
     var origin: String?
     var version: String?
     var session: String?
     var method: String?
     var name: String?
     var accept: String?
+    var authorization: String?
+
+    /// The fields kept, lowercase, in the order of ``set(_:_:)``'s slots.
+    static let names: [StaticString] = [
+        "mcp-protocol-version", "mcp-method", "mcp-name", "mcp-session-id", "accept", "origin", "authorization",
+    ]
+    private static let fieldNames: [HTTPField.Name] = [
+        HTTPReplies.versionHeader, HTTPReplies.methodHeader, HTTPReplies.nameHeader, HTTPReplies.sessionHeader,
+        .accept, HTTPReplies.originHeader, .authorization,
+    ]
+
+    init() {}
 
     init(_ fields: HTTPFields) {
         for field in fields {
-            switch field.name {
-            case HTTPReplies.versionHeader: Self.add(field.value, to: &version)
-            case HTTPReplies.methodHeader: Self.add(field.value, to: &method)
-            case HTTPReplies.nameHeader: Self.add(field.value, to: &name)
-            case HTTPReplies.sessionHeader: Self.add(field.value, to: &session)
-            case .accept: Self.add(field.value, to: &accept)
-            case HTTPReplies.originHeader: Self.add(field.value, to: &origin)
-            default: continue
-            }
+            if let slot = Self.fieldNames.firstIndex(of: field.name) { set(slot, field.value) }
         }
     }
 
-    /// A repeated field reads as its values joined, as `HTTPFields`' subscript gives them.
-    private static func add(_ value: String, to slot: inout String?) {
-        slot = slot.map { $0 + ", " + value } ?? value
+    /// Adds a value to the field `names[slot]`. A repeated field reads as its values joined, as
+    /// `HTTPFields`' subscript gives them.
+    mutating func set(_ slot: Int, _ value: String) {
+        func add(_ field: inout String?) { field = field.map { $0 + ", " + value } ?? value }
+        switch slot {
+        case 0: add(&version)
+        case 1: add(&method)
+        case 2: add(&name)
+        case 3: add(&session)
+        case 4: add(&accept)
+        case 5: add(&origin)
+        default: add(&authorization)
+        }
     }
 }

@@ -238,6 +238,32 @@ extension Interop {
             #expect(Self.text(of: try slow.readResponse().json) == "slowly")
         }
 
+        @Test("POST /mcp read straight from the wire is authenticated and checked as through NIO's decoder")
+        func postReadAlike() async throws {
+            let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()], policy: ["auth": "required"])
+            defer { Task { await daemon.stop() } }
+            let key = try #require(daemon.adminKey, "the daemon prints the first admin key")
+            let port = URL(string: daemon.url)!.port!
+            let cases: [(name: String, lines: String, status: Int)] = [
+                ("no Authorization", "", 401),
+                ("Authorization in capitals", "AUTHORIZATION: Bearer \(key)\r\n", 200),
+                ("a foreign Origin", "Authorization: Bearer \(key)\r\nOrigin: http://evil.example\r\n", 403),
+                ("two Authorization fields, read joined", "Authorization: Bearer \(key)\r\nAuthorization: Bearer \(key)\r\n", 401),
+                ("a session that never was", "Authorization: Bearer \(key)\r\nMcp-Session-Id: nope\r\n", 200),
+            ]
+            // "/mcp" is read by HTTP1Wire; an absolute-form target goes to NIO's decoder and the router.
+            for target in ["/mcp", "http://127.0.0.1:\(port)/mcp"] {
+                for c in cases {
+                    let connection = try RawConnection(url: daemon.url)
+                    try connection.send(Self.echo(c.name, lines: "\(Self.echoHeaders)\(c.lines)Content-Length: #LEN\r\n", target: target))
+                    let answer = try connection.readResponse()
+                    #expect(answer.status == c.status, "\(c.name) via \(target): \(answer.status) \(answer.json)")
+                    if c.status == 401 { #expect(answer.headers["www-authenticate"]?.hasPrefix("Bearer") == true, "\(c.name) via \(target)") }
+                    if c.status == 200 { #expect(Self.text(of: answer.json) == c.name, "\(c.name) via \(target)") }
+                }
+            }
+        }
+
         @Test("a malformed request gets 400 and its connection closes, and the daemon serves the next one")
         func malformedHeads() async throws {
             let daemon = try await Daemon.start(servers: ["fast": Daemon.fastServer()])
