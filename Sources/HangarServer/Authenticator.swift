@@ -44,7 +44,7 @@ struct Authenticator: Sendable {
             metrics.rejected("auth_throttled")
             return .refused(HTTPReplies.error(.tooManyRequests, id: nil,
                 JSONRPCError(.invalidRequest, "Too many failed authentications from this address; retry in \(wait) s"),
-                extra: [.retryAfter: String(wait)]))
+                extra: [.retryAfter: String(wait)]).response)
         }
         guard let header = authorization else {
             if mode == .local, HangarRequestContext.isLoopback(peer) { return .identity(Identity.localAdmin) }
@@ -86,7 +86,7 @@ struct Authenticator: Sendable {
         if let error { parts.append(#"error="\#(error)""#) }
         if let metadataURL { parts.append(#"resource_metadata="\#(metadataURL)""#) }
         return HTTPReplies.error(.unauthorized, id: nil, JSONRPCError(.invalidRequest, message),
-                                 extra: [.wwwAuthenticate: parts.joined(separator: ", ")])
+                                 extra: [.wwwAuthenticate: parts.joined(separator: ", ")]).response
     }
 }
 

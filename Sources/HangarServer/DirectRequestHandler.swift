@@ -27,7 +27,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// `HTTPParserError` (from a streamed body, never a collected one) is thrown.
     typealias Answer = @Sendable (Request, any Channel) async throws -> Response
     /// The answer to `POST /mcp`, from the endpoint's fields, the body and the client's address.
-    typealias PostMCP = @Sendable (MCPHeaders, ByteBuffer, SocketAddress?) async -> Response
+    typealias PostMCP = @Sendable (MCPHeaders, ByteBuffer, SocketAddress?) async -> Reply
 
     static let maxBodyBytes = 1 << 20
 
@@ -137,14 +137,14 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func start(_ head: HTTP1Wire.Head, body: ByteBuffer, context: ChannelHandlerContext) {
         state = .answering
         let channel = context.channel
-        let respond: @Sendable () async throws -> Response
+        let respond: @Sendable () async throws -> Reply
         switch head.kind {
         case .mcpPost(let headers):
             let (postMCP, peer) = (self.postMCP, channel.remoteAddress)
             respond = { await postMCP(headers, body, peer) }
         case .request(let request):
             let (answer, request) = (self.answer, Request(head: request, body: RequestBody(buffer: body)))
-            respond = { try await answer(request, channel) }
+            respond = { .response(try await answer(request, channel)) }
         }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let (stamp, asksClose) = (self.stamp, head.closes)
@@ -157,11 +157,19 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Runs the router (or the endpoint) and writes its response through the handler. Every
     /// body ends with `finish` (Hummingbird's contract, kept by Hangar's streamed bodies).
-    private static func answer(_ respond: @Sendable () async throws -> Response, on channel: any Channel, stamp: ResponseStamp,
+    private static func answer(_ respond: @Sendable () async throws -> Reply, on channel: any Channel, stamp: ResponseStamp,
                                asksClose: Bool, through handler: NIOLoopBound<DirectRequestHandler>) async {
         var response: Response
         do {
-            response = try await respond()
+            switch try await respond() {
+            case .json(let status, let body, let extra):
+                var bytes = channel.allocator.buffer(capacity: 256 + body.count)
+                HTTP1Wire.writeJSON(status, extra: extra, body: body, closes: asksClose, date: stamp.date.now, server: stamp.server, into: &bytes)
+                ResponseWriter.onLoop(handler) { [bytes] in $0.answered(bytes, close: asksClose) }
+                return
+            case .response(let answer):
+                response = answer
+            }
         } catch {
             response = Response(status: .badRequest, headers: [.connection: "close", .contentLength: "0"])
         }
@@ -182,6 +190,12 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         } catch {
             writer.onLoop { $0.responded(close: true) }
         }
+    }
+
+    /// A whole answer, head and body in one buffer: written, then on to the next request.
+    private func answered(_ bytes: ByteBuffer, close: Bool) {
+        write(bytes, flush: true, promise: nil)
+        responded(close: close)
     }
 
     /// The response has been written (or failed): on to the next request.
@@ -281,7 +295,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
 /// chunked body (no Content-Length: SSE) is flushed at each write, and each write waits
 /// until the socket took it: that is its back-pressure, and how a stream learns that its
 /// client has gone.
-private struct ResponseWriter: ResponseBodyWriter, Sendable {
+fileprivate struct ResponseWriter: ResponseBodyWriter, Sendable {
     let handler: NIOLoopBound<DirectRequestHandler>
     let framing: HTTP1Wire.Framing
     let allocator: ByteBufferAllocator
@@ -294,6 +308,10 @@ private struct ResponseWriter: ResponseBodyWriter, Sendable {
     static let joinedBodyBytes = 16 << 10
 
     func onLoop(_ body: @escaping @Sendable (DirectRequestHandler) -> Void) {
+        Self.onLoop(handler, body)
+    }
+
+    static func onLoop(_ handler: NIOLoopBound<DirectRequestHandler>, _ body: @escaping @Sendable (DirectRequestHandler) -> Void) {
         if handler.eventLoop.inEventLoop {
             body(handler.value)
         } else {

@@ -269,6 +269,31 @@ enum HTTP1Wire {
         return framing
     }
 
+    /// Writes a JSON answer, head and body, as `HTTPReplies.json` and ``write(_:closes:date:server:into:)``
+    /// would together: Content-Type, `extra`, Content-Length, Date, Server, then the body.
+    static func writeJSON(_ status: HTTPResponse.Status, extra: HTTPFields, body: [UInt8], closes: Bool, date: String,
+                          server: String?, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("HTTP/1.1 ")
+        buffer.writeString(String(status.code))
+        buffer.writeStaticString(" ")
+        buffer.writeString(status.reasonPhrase)
+        buffer.writeStaticString("\r\nContent-Type: application/json\r\n")
+        for field in extra { writeLine(field, into: &buffer) }
+        buffer.writeStaticString("Content-Length: ")
+        buffer.writeString(String(body.count))
+        buffer.writeStaticString("\r\nDate: ")
+        buffer.writeString(date)
+        buffer.writeStaticString("\r\n")
+        if let server {
+            buffer.writeStaticString("Server: ")
+            buffer.writeString(server)
+            buffer.writeStaticString("\r\n")
+        }
+        if closes { buffer.writeStaticString("Connection: close\r\n") }
+        buffer.writeStaticString("\r\n")
+        buffer.writeBytes(body)
+    }
+
     /// Whether a request's or response's fields ask to close the connection after the
     /// response (`Connection: close`).
     static func closes(_ fields: HTTPFields) -> Bool {

@@ -23,17 +23,17 @@ enum HTTPReplies {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    static func message(_ status: HTTPResponse.Status, _ message: JSONRPCMessage, extra: HTTPFields = [:]) -> Response {
-        json(status, message.serialized(), extra: extra)
+    static func message(_ status: HTTPResponse.Status, _ message: JSONRPCMessage, extra: HTTPFields = [:]) -> Reply {
+        .json(status, message.serialized(), extra: extra)
     }
 
-    static func error(_ status: HTTPResponse.Status, id: HangarCore.RequestID?, _ error: JSONRPCError, extra: HTTPFields = [:]) -> Response {
+    static func error(_ status: HTTPResponse.Status, id: HangarCore.RequestID?, _ error: JSONRPCError, extra: HTTPFields = [:]) -> Reply {
         message(status, .response(.error(id, error)), extra: extra)
     }
 
     /// A JSON-RPC answer with the HTTP status its error calls for: a rate limit travels as 429
     /// with `Retry-After`, so HTTP clients and proxies back off too.
-    static func answer(_ response: JSONRPCMessage.Response, era: ProtocolEra) -> Response {
+    static func answer(_ response: JSONRPCMessage.Response, era: ProtocolEra) -> Reply {
         if let e = response.error, e.code == JSONRPCError.Code.limitExceeded.rawValue,
            e.data?["reason"]?.stringValue == "rate_limited" {
             let ms = e.data?["retryAfterMs"]?.intValue ?? 1000
@@ -91,5 +91,22 @@ enum HTTPReplies {
             }
             try await writer.finish(nil)
         })
+    }
+}
+
+/// An answer of the MCP endpoint's POST, before it is a `Response`. Most are one JSON body,
+/// which ``DirectRequestHandler`` writes with its head straight into one buffer: no fields
+/// table, `Response` or body closure is built for them.
+enum Reply: Sendable {
+    /// `Content-Type: application/json`, then `extra`, then the body's Content-Length.
+    case json(HTTPResponse.Status, [UInt8], extra: HTTPFields = [:])
+    /// Anything else: a stream (SSE), or an answer with no body.
+    case response(Response)
+
+    var response: Response {
+        switch self {
+        case .json(let status, let body, let extra): HTTPReplies.json(status, body, extra: extra)
+        case .response(let response): response
+        }
     }
 }

@@ -49,7 +49,7 @@ public struct HangarHTTPServer: Sendable {
         @Sendable func instanceRefused(_ identity: Identity) -> Response? {
             guard identity.kind == .instance else { return nil }
             metrics.rejected("forbidden")
-            return HTTPReplies.error(.forbidden, id: nil, JSONRPCError(.forbidden, "Forbidden: an instance token opens only /i/\(identity.id)/mcp"))
+            return HTTPReplies.error(.forbidden, id: nil, JSONRPCError(.forbidden, "Forbidden: an instance token opens only /i/\(identity.id)/mcp")).response
         }
         @Sendable func mainEndpoint(_ handler: @escaping @Sendable (Request, Identity) async -> Response) -> @Sendable (Request, HangarRequestContext) async -> Response {
             authenticated { request, identity in
@@ -60,14 +60,14 @@ public struct HangarHTTPServer: Sendable {
         @Sendable func instanceEndpoint(_ handler: @escaping @Sendable (MCPHTTPEndpoint, Request, Identity) async -> Response) -> @Sendable (Request, HangarRequestContext) async -> Response {
             { request, context in
                 guard let name = context.parameters.get("id"), (try? hosted?.supervisor.spec(name)) != nil else {
-                    return HTTPReplies.error(.notFound, id: nil, JSONRPCError(.invalidRequest, "No such instance"))
+                    return HTTPReplies.error(.notFound, id: nil, JSONRPCError(.invalidRequest, "No such instance")).response
                 }
                 switch await auth.identify(request, context: context) {
                 case .refused(let refusal): return refusal
                 case .identity(let identity):
                     if identity.kind == .instance, identity.id != name {
                         metrics.rejected("forbidden")
-                        return HTTPReplies.error(.forbidden, id: nil, JSONRPCError(.forbidden, "Forbidden: this token opens only /i/\(identity.id)/mcp"))
+                        return HTTPReplies.error(.forbidden, id: nil, JSONRPCError(.forbidden, "Forbidden: this token opens only /i/\(identity.id)/mcp")).response
                     }
                     return await handler(endpoint.scoped(to: name), request, identity)
                 }
@@ -76,9 +76,9 @@ public struct HangarHTTPServer: Sendable {
         router.post("mcp", use: mainEndpoint { request, identity in await endpoint.post(request, identity: identity) })
         let postMCP: DirectRequestHandler.PostMCP = { headers, body, peer in
             switch await auth.identify(authorization: headers.authorization, peer: peer, path: "/mcp") {
-            case .refused(let refusal): return refusal
+            case .refused(let refusal): return .response(refusal)
             case .identity(let identity):
-                if let refused = instanceRefused(identity) { return refused }
+                if let refused = instanceRefused(identity) { return .response(refused) }
                 return await endpoint.post(headers: headers, body: body, identity: identity)
             }
         }

@@ -26,12 +26,12 @@ struct MCPHTTPEndpoint: Sendable {
 
     static let namedMethods: Set<String> = [MCPMethod.toolsCall, MCPMethod.resourcesRead, MCPMethod.promptsGet]
 
-    private func reject(_ reason: String, _ status: HTTPResponse.Status, id: HangarCore.RequestID?, _ error: JSONRPCError) -> Response {
+    private func reject(_ reason: String, _ status: HTTPResponse.Status, id: HangarCore.RequestID?, _ error: JSONRPCError) -> Reply {
         metrics.rejected(reason)
         return HTTPReplies.error(status, id: id, error)
     }
 
-    private func checkOrigin(_ origin: String?) -> Response? {
+    private func checkOrigin(_ origin: String?) -> Reply? {
         guard origins.permits(origin) else {
             return reject("origin", .forbidden, id: nil, JSONRPCError(.invalidRequest, "Forbidden: Origin not allowed"))
         }
@@ -39,7 +39,7 @@ struct MCPHTTPEndpoint: Sendable {
     }
 
     /// The HTTP answer to a handled request; refusals are counted by reason.
-    private func answer(_ response: JSONRPCMessage.Response, era: ProtocolEra) -> Response {
+    private func answer(_ response: JSONRPCMessage.Response, era: ProtocolEra) -> Reply {
         if let e = response.error {
             switch e.data?["reason"]?.stringValue {
             case "rate_limited": metrics.rejected("rate_limited")
@@ -55,15 +55,15 @@ struct MCPHTTPEndpoint: Sendable {
 
     func post(_ request: Request, identity: Identity) async -> Response {
         let headers = MCPHeaders(request.headers)
-        if let denied = checkOrigin(headers.origin) { return denied }
+        if let denied = checkOrigin(headers.origin) { return denied.response }
         var request = request
-        guard let body = try? await request.collectBody(upTo: limits.maxMessageBytes) else { return tooLarge() }
-        return await post(headers: headers, body: body, identity: identity)
+        guard let body = try? await request.collectBody(upTo: limits.maxMessageBytes) else { return tooLarge().response }
+        return await post(headers: headers, body: body, identity: identity).response
     }
 
     /// A `POST` whose body is in hand: from ``post(_:identity:)``, or straight from the wire
     /// (``DirectRequestHandler``), which builds no `Request` for it.
-    func post(headers: MCPHeaders, body: ByteBuffer, identity: Identity) async -> Response {
+    func post(headers: MCPHeaders, body: ByteBuffer, identity: Identity) async -> Reply {
         if let denied = checkOrigin(headers.origin) { return denied }
         guard body.readableBytes <= limits.maxMessageBytes else { return tooLarge() }
         let frame = IncomingFrame.decode(body.readableBytesView, limits: limits)
@@ -94,12 +94,12 @@ struct MCPHTTPEndpoint: Sendable {
                       JSONRPCError(.invalidRequest, "Bad Request: missing Mcp-Session-Id. Send initialize first (2025 protocol versions), or send \(ProtocolVersion.modern) requests with _meta and an MCP-Protocol-Version header"))
     }
 
-    private func tooLarge() -> Response {
+    private func tooLarge() -> Reply {
         reject("too_large", .contentTooLarge, id: nil,
                JSONRPCError(.invalidRequest, "Message rejected: the body is over the limit of \(limits.maxMessageBytes) bytes"))
     }
 
-    private func initialize(_ r: JSONRPCMessage.Request, identity: Identity) -> Response {
+    private func initialize(_ r: JSONRPCMessage.Request, identity: Identity) -> Reply {
         let requested = r.params?["protocolVersion"]?.stringValue
         let version = ProtocolVersion.negotiateLegacy(requested)
         guard let session = sessions.create(version: version, identity: identity.name) else {
@@ -122,14 +122,14 @@ struct MCPHTTPEndpoint: Sendable {
         return HTTPReplies.message(.ok, .response(.result(r.id, result)), extra: [HTTPReplies.sessionHeader: session.id])
     }
 
-    private func legacy(_ frame: IncomingFrame, session: LegacySession, headers: MCPHeaders, identity: Identity) async -> Response {
+    private func legacy(_ frame: IncomingFrame, session: LegacySession, headers: MCPHeaders, identity: Identity) async -> Reply {
         if let v = headers.version, ProtocolVersion.era(of: v) == nil {
             return reject("version", .badRequest, id: nil, JSONRPCError(.invalidRequest, "Unsupported MCP-Protocol-Version: \(v); supported: \(ProtocolVersion.supported.joined(separator: ", "))"))
         }
         let context = RequestContext(era: .legacy, protocolVersion: session.version, identity: identity, server: server)
         switch frame {
         case .unreadable:
-            return HTTPReplies.json(.badRequest, [])
+            return .json(.badRequest, [])
         case .batch(let items):
             guard ProtocolVersion.allowsBatches(session.version) else {
                 return reject("batch", .badRequest, id: nil, JSONRPCError(.invalidRequest, "Invalid request: batches are not supported in protocol version \(session.version)"))
@@ -150,25 +150,25 @@ struct MCPHTTPEndpoint: Sendable {
                     break
                 }
             }
-            if replies.isEmpty { return Response(status: .accepted) }
-            return HTTPReplies.json(.ok, JSONWriter.bytes(.array(replies)))
+            if replies.isEmpty { return .response(Response(status: .accepted)) }
+            return .json(.ok, JSONWriter.bytes(.array(replies)))
         case .single(.failure(let bad)):
             return reject("invalid", .badRequest, id: bad.id, bad.error)
         case .single(.success(.notification(let n))):
             legacyNotification(n, session: session)
-            return Response(status: .accepted)
+            return .response(Response(status: .accepted))
         case .single(.success(.response)):
-            return Response(status: .accepted)
+            return .response(Response(status: .accepted))
         case .single(.success(.request(let r))):
             if r.method == MCPMethod.initialize {
                 return reject("invalid", .badRequest, id: r.id, JSONRPCError(.invalidRequest, "Invalid request: this session is already initialized"))
             }
             metrics.request("http", era: "legacy")
             if streamsProgress(r, headers) {
-                return streamed(context) { ctx in await session.inFlight.run(r.id) { await gateway.handle(r, context: ctx) } }
+                return .response(streamed(context) { ctx in await session.inFlight.run(r.id) { await gateway.handle(r, context: ctx) } })
             }
             if Gateway.listMethods.contains(r.method), let listed = await gateway.listResponse(r, context: context) {
-                return HTTPReplies.json(.ok, listed)
+                return .json(.ok, listed)
             }
             let response = await session.inFlight.run(r.id) { await gateway.handle(r, context: context) }
             return answer(response, era: .legacy)
@@ -201,7 +201,7 @@ struct MCPHTTPEndpoint: Sendable {
 
     // MARK: modern
 
-    private func modern(_ frame: IncomingFrame, headers: MCPHeaders, identity: Identity) async -> Response {
+    private func modern(_ frame: IncomingFrame, headers: MCPHeaders, identity: Identity) async -> Reply {
         let r: JSONRPCMessage.Request
         switch frame {
         case .unreadable(let e):
@@ -211,7 +211,7 @@ struct MCPHTTPEndpoint: Sendable {
         case .single(.failure(let bad)):
             return reject("invalid", .badRequest, id: bad.id, bad.error)
         case .single(.success(.notification)):
-            return Response(status: .accepted)
+            return .response(Response(status: .accepted))
         case .single(.success(.response)):
             return reject("invalid", .badRequest, id: nil, JSONRPCError(.invalidRequest, "Invalid request: clients do not send responses in \(ProtocolVersion.modern)"))
         case .single(.success(.request(let req))):
@@ -225,14 +225,14 @@ struct MCPHTTPEndpoint: Sendable {
         let version = r.params?["_meta"]?[MetaKey.protocolVersion]?.stringValue ?? ProtocolVersion.modern
         let context = RequestContext(era: .modern, protocolVersion: version, identity: identity, server: server)
         if r.method == MCPMethod.subscriptionsListen {
-            return listen(r)
+            return .response(listen(r))
         }
         if streamsProgress(r, headers) {
-            return streamed(context) { ctx in await gateway.handle(r, context: ctx) }
+            return .response(streamed(context) { ctx in await gateway.handle(r, context: ctx) })
         }
         // Checked here too, as stdio does: a call is not a list, and skips the async call.
         if Gateway.listMethods.contains(r.method), let listed = await gateway.listResponse(r, context: context) {
-            return HTTPReplies.json(.ok, listed)
+            return .json(.ok, listed)
         }
         let response = await gateway.handle(r, context: context)
         return answer(response, era: .modern)
@@ -287,12 +287,12 @@ struct MCPHTTPEndpoint: Sendable {
     // MARK: GET and DELETE
 
     func get(_ request: Request, identity: Identity) async -> Response {
-        if let denied = checkOrigin(request.headers[HTTPReplies.originHeader]) { return denied }
+        if let denied = checkOrigin(request.headers[HTTPReplies.originHeader]) { return denied.response }
         guard let sid = request.headers[HTTPReplies.sessionHeader] else {
             return Response(status: .methodNotAllowed, headers: [.allow: "POST"])
         }
         guard let session = sessions.get(sid), session.identity == identity.name else {
-            return reject("unknown_session", .notFound, id: nil, JSONRPCError(.invalidRequest, "Session not found"))
+            return reject("unknown_session", .notFound, id: nil, JSONRPCError(.invalidRequest, "Session not found")).response
         }
         let (key, stream) = session.openStream()
         return HTTPReplies.sse(keepAlive: .seconds(20)) { emit in
@@ -306,12 +306,12 @@ struct MCPHTTPEndpoint: Sendable {
     }
 
     func delete(_ request: Request, identity: Identity) async -> Response {
-        if let denied = checkOrigin(request.headers[HTTPReplies.originHeader]) { return denied }
+        if let denied = checkOrigin(request.headers[HTTPReplies.originHeader]) { return denied.response }
         guard let sid = request.headers[HTTPReplies.sessionHeader] else {
             return Response(status: .methodNotAllowed, headers: [.allow: "POST"])
         }
         guard sessions.get(sid)?.identity == identity.name, let session = sessions.remove(sid) else {
-            return reject("unknown_session", .notFound, id: nil, JSONRPCError(.invalidRequest, "Session not found"))
+            return reject("unknown_session", .notFound, id: nil, JSONRPCError(.invalidRequest, "Session not found")).response
         }
         if let token = session.listenerToken.withLock({ $0 }) { gateway.removeListener(token) }
         session.close()
