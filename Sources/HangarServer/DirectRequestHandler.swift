@@ -13,6 +13,10 @@ import NIOCore
 /// to the connection's task through an async sequence, and each response part goes back
 /// through an async writer and two encoders.
 ///
+/// `POST /mcp`, most of the traffic, skips the router too: its fields and body go straight to
+/// the endpoint, and a JSON answer (a ``Reply``) is written with its head in one buffer, with
+/// no `Request`, `HTTPFields` or `Response` built for it.
+///
 /// A request ``HTTP1Wire`` does not take (a chunked body, a body over ``maxBodyBytes``,
 /// `Expect`, `Upgrade`, HEAD, HTTP/1.0, anything unusual or malformed) goes on to NIO's
 /// decoder and Hummingbird as before, with its bytes untouched, and so does everything after

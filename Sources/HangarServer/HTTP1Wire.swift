@@ -2,11 +2,12 @@ import HTTPTypes
 import NIOCore
 
 /// HTTP/1.1 on the wire for the requests ``DirectRequestHandler`` answers itself: a request
-/// head read straight from the socket's bytes into `HTTPRequest`, and a response head written
-/// straight to bytes. NIO's decoder builds `HTTPHeaders` through llhttp's callbacks, and
-/// `HTTP1ToHTTPServerCodec` then converts them to `HTTPFields` and runs every request target
-/// through Foundation's `URLComponents`; on the way out it converts back. Here each field is
-/// read once.
+/// head read straight from the socket's bytes (for `POST /mcp`, only the fields its endpoint
+/// reads, as ``MCPHeaders``; for another request, an `HTTPRequest`), and a response head, or a
+/// whole JSON answer, written straight to bytes. NIO's decoder builds `HTTPHeaders` through
+/// llhttp's callbacks, and `HTTP1ToHTTPServerCodec` then converts them to `HTTPFields` and runs
+/// every request target through Foundation's `URLComponents`; on the way out it converts back.
+/// Here each field is read once.
 ///
 /// The parser is strict on purpose: it accepts only the plain form clients send (origin-form
 /// target, `HTTP/1.1`, `name: value` lines of visible ASCII, one numeric Content-Length).
