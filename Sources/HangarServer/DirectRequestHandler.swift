@@ -287,6 +287,13 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// The handlers behind this one see nothing read until the connection passes to them, so
+    /// until then the end of a read is not sent through them either: it would walk the whole
+    /// HTTP pipeline, to Hummingbird's async channel, once a request.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .passing = state { context.fireChannelReadComplete() }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         task?.cancel()
         task = nil
