@@ -242,11 +242,7 @@ enum HTTP1Wire {
         } else {
             framing = .chunked
         }
-        buffer.writeStaticString("HTTP/1.1 ")
-        buffer.writeString(String(code))
-        buffer.writeStaticString(" ")
-        buffer.writeString(response.status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
+        writeStatusLine(response.status, into: &buffer)
         for field in response.headerFields {
             switch field.name {
             case .transferEncoding: continue
@@ -256,14 +252,7 @@ enum HTTP1Wire {
             default: writeLine(field, into: &buffer)
             }
         }
-        buffer.writeStaticString("Date: ")
-        buffer.writeString(date)
-        buffer.writeStaticString("\r\n")
-        if let server {
-            buffer.writeStaticString("Server: ")
-            buffer.writeString(server)
-            buffer.writeStaticString("\r\n")
-        }
+        writeStamp(date: date, server: server, into: &buffer)
         if framing == .chunked { buffer.writeStaticString("Transfer-Encoding: chunked\r\n") }
         if closes { buffer.writeStaticString("Connection: close\r\n") }
         buffer.writeStaticString("\r\n")
@@ -274,15 +263,29 @@ enum HTTP1Wire {
     /// would together: Content-Type, `extra`, Content-Length, Date, Server, then the body.
     static func writeJSON(_ status: HTTPResponse.Status, extra: HTTPFields, body: [UInt8], closes: Bool, date: String,
                           server: String?, into buffer: inout ByteBuffer) {
+        writeStatusLine(status, into: &buffer)
+        buffer.writeStaticString("Content-Type: application/json\r\n")
+        for field in extra { writeLine(field, into: &buffer) }
+        buffer.writeStaticString("Content-Length: ")
+        buffer.writeString(String(body.count))
+        buffer.writeStaticString("\r\n")
+        writeStamp(date: date, server: server, into: &buffer)
+        if closes { buffer.writeStaticString("Connection: close\r\n") }
+        buffer.writeStaticString("\r\n")
+        buffer.writeBytes(body)
+    }
+
+    private static func writeStatusLine(_ status: HTTPResponse.Status, into buffer: inout ByteBuffer) {
         buffer.writeStaticString("HTTP/1.1 ")
         buffer.writeString(String(status.code))
         buffer.writeStaticString(" ")
         buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\nContent-Type: application/json\r\n")
-        for field in extra { writeLine(field, into: &buffer) }
-        buffer.writeStaticString("Content-Length: ")
-        buffer.writeString(String(body.count))
-        buffer.writeStaticString("\r\nDate: ")
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The Date and Server fields every answer carries.
+    private static func writeStamp(date: String, server: String?, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("Date: ")
         buffer.writeString(date)
         buffer.writeStaticString("\r\n")
         if let server {
@@ -290,9 +293,6 @@ enum HTTP1Wire {
             buffer.writeString(server)
             buffer.writeStaticString("\r\n")
         }
-        if closes { buffer.writeStaticString("Connection: close\r\n") }
-        buffer.writeStaticString("\r\n")
-        buffer.writeBytes(body)
     }
 
     /// Whether a request's or response's fields ask to close the connection after the
