@@ -26,6 +26,21 @@ struct CPUShare: Sendable {
     }
 }
 
+/// The CPU of a path's front (Hangar, or the relay) and of the upstream behind it, over the
+/// same calls. The upstream's share shows what sharing the machine with a front costs the
+/// server itself: its caches and CPUs are the front's too.
+struct PathCPU: Sendable {
+    var front = CPUShare()
+    var upstream = CPUShare()
+
+    mutating func measure<T>(front frontPID: pid_t?, upstream upstreamPID: pid_t?, calls: Int,
+                             _ body: () async throws -> T) async rethrows -> T {
+        var (f, u) = (front, upstream)
+        defer { (front, upstream) = (f, u) }
+        return try await u.measure(upstreamPID, calls: calls) { try await f.measure(frontPID, calls: calls, body) }
+    }
+}
+
 /// CPU time (user + system) of the calling thread so far: what a client thread spends on its
 /// own side of the calls it makes.
 func threadCPUTime() -> Duration {

@@ -33,6 +33,8 @@ struct Report: Sendable {
             + " (children it reaps would count too; none end during the calls).")
         Swift.print("client CPU: user + system time of the benchmark's own thread over the timed sequential calls, per call"
             + " (its share of each call's time; with the AsyncHTTPClient client, not measured).")
+        Swift.print("server CPU: user + system time of mcp-server-time itself over the same calls as hangar CPU, per call"
+            + " (what sharing the CPUs and caches with the front costs the server).")
         Swift.print("")
         printCalls()
         Swift.print("")
@@ -42,7 +44,7 @@ struct Report: Sendable {
     private func printCalls() {
         Swift.print(pad("tools/call", 54) + lpad("p50 ms", 9) + lpad("p99 ms", 9) + lpad("seq calls/s", 13)
             + lpad("\(plan.clients)-client calls/s", 19) + lpad("errors", 8) + lpad("hangar CPU us/call seq, \(plan.clients)c", 30)
-            + lpad("client CPU us/call seq", 24))
+            + lpad("client CPU us/call seq", 24) + lpad("server CPU us/call seq, \(plan.clients)c", 31))
         for row in rows {
             let label = pad("\(row.upstream), \(row.path.rawValue)", 54)
             if let failure = row.failure {
@@ -54,7 +56,8 @@ struct Report: Sendable {
             Swift.print(label + lpad(s.map { ms($0.p50Milliseconds) } ?? "-", 9) + lpad(s.map { ms($0.p99Milliseconds) } ?? "-", 9)
                 + lpad(s.map { count($0.callsPerSecond) } ?? "-", 13) + lpad(c.map { count($0.callsPerSecond) } ?? "-", 19)
                 + lpad(String(errors), 8) + lpad(cpu(row), 30)
-                + lpad(s?.clientMicrosPerCall.map { String(format: "%.0f", $0) } ?? "-", 24))
+                + lpad(s?.clientMicrosPerCall.map { String(format: "%.0f", $0) } ?? "-", 24)
+                + lpad(Self.perCall(row.upstreamSequentialCPU, row.upstreamConcurrentCPU), 31))
         }
         if let timeServerProblem { Swift.print(pad("mcp-server-time", 54) + "  skipped: " + timeServerProblem) }
     }
@@ -83,6 +86,18 @@ struct Report: Sendable {
             let pairs = zip(httpRounds, relayRounds)
             ratio("  hangar serve HTTP / minimal C relay HTTP, sequential", median(pairs.map { $0.sequential / $1.sequential }), false)
             ratio("  hangar serve HTTP / minimal C relay HTTP, \(plan.clients)-client", median(pairs.map { $0.concurrent / $1.concurrent }), false)
+        }
+        // The server's own CPU per call behind each front, against called directly: the front's
+        // share of the CPUs and caches shows as the server's work costing more.
+        if let direct = row("mcp-server-time", .direct) {
+            for path in [CallPath.hangarStdio, .hangarHTTP, .minimalRelayHTTP] {
+                guard let via = row("mcp-server-time", path) else { continue }
+                for (what, a, b) in [("sequential", via.upstreamSequentialCPU, direct.upstreamSequentialCPU),
+                                     ("\(plan.clients)-client", via.upstreamConcurrentCPU, direct.upstreamConcurrentCPU)] {
+                    guard let a = a.perCall, let b = b.perCall, b > 0 else { continue }
+                    ratio("  server CPU per call behind \(path.rawValue) / direct, \(what)", a / b, false)
+                }
+            }
         }
         // Hangar on CPU 0 and the upstream on the others, against the upstream alone on those:
         // no target; it shows how much of the shortfall above is the two competing for one CPU.
@@ -164,8 +179,13 @@ struct Report: Sendable {
 
     /// Hangar's CPU per call, sequential and concurrent; "-" for a direct path.
     private func cpu(_ row: CallRow) -> String {
-        guard let s = row.sequentialCPU.perCall else { return "-" }
-        return String(format: "%.0f, ", s) + (row.concurrentCPU.perCall.map { String(format: "%.0f", $0) } ?? "-")
+        Self.perCall(row.sequentialCPU, row.concurrentCPU)
+    }
+
+    /// Microseconds per call, sequential and concurrent; "-" where not measured.
+    private static func perCall(_ sequential: CPUShare, _ concurrent: CPUShare) -> String {
+        guard let s = sequential.perCall else { return "-" }
+        return String(format: "%.0f, ", s) + (concurrent.perCall.map { String(format: "%.0f", $0) } ?? "-")
     }
     private func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
 

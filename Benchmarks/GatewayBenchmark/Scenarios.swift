@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarSupervisor
 import HangarTransport
 
 /// The path a tools/call takes from the benchmark to the upstream.
@@ -29,6 +30,9 @@ struct CallRow: Sendable {
     /// Hangar's CPU over the sequential and the concurrent calls (warm-ups included).
     var sequentialCPU = CPUShare()
     var concurrentCPU = CPUShare()
+    /// The upstream's own CPU over the same calls (mcp-server-time's rounds only).
+    var upstreamSequentialCPU = CPUShare()
+    var upstreamConcurrentCPU = CPUShare()
     var failure: String?
 }
 
@@ -210,7 +214,7 @@ struct Scenarios: Sendable {
         var endpoints = [CallPath.hangarHTTP: (server!.endpoint, upstream.gatewayCall), .minimalRelayHTTP: (relay!.endpoint, upstream.directCall)]
         if let serverApart { endpoints[.hangarHTTPSeparateCPUs] = (serverApart.endpoint, upstream.gatewayCall) }
         var sequential: [CallPath: [SequentialResult]] = [:], concurrent: [CallPath: [ConcurrentResult]] = [:]
-        var sequentialCPU: [CallPath: CPUShare] = [:], concurrentCPU: [CallPath: CPUShare] = [:]
+        var sequentialCPU: [CallPath: PathCPU] = [:], concurrentCPU: [CallPath: PathCPU] = [:]
         var pids: [CallPath: pid_t] = [.hangarStdio: viaStdio!.child.pid, .hangarHTTP: server!.child.pid, .minimalRelayHTTP: relay!.child.pid]
         if let viaApart { pids[.hangarStdioSeparateCPUs] = viaApart.child.pid }
         if let serverApart { pids[.hangarHTTPSeparateCPUs] = serverApart.child.pid }
@@ -224,6 +228,10 @@ struct Scenarios: Sendable {
                 _ = try await onThread("bench-http") { try endpoint.call(request) }
                 _ = try await endpoint.sequential(request, calls: 0, warmup: n.warmup)
             }
+            // The upstream itself: the peer a direct path started, or the one child of a front.
+            var upstreamPIDs: [CallPath: pid_t] = [.direct: direct!.child.pid]
+            if let directApart { upstreamPIDs[.directOtherCPUs] = directApart.child.pid }
+            for (path, pid) in pids { upstreamPIDs[path] = ProcessTable.processes(below: pid).first }
             for round in 0..<plan.timeRounds {
                 var seq: [CallPath: Double] = [:], conc: [CallPath: Double] = [:]
                 let order = paths.indices.map { paths[(round + $0) % paths.count] }
@@ -233,7 +241,8 @@ struct Scenarios: Sendable {
                 var blocks: [CallPath: [SequentialResult]] = [:]
                 for _ in 0..<Self.sequentialBlocks {
                     for path in order {
-                        let block = try await sequentialCPU[path, default: CPUShare()].measure(pids[path], calls: blockCalls + 10) {
+                        let block = try await sequentialCPU[path, default: PathCPU()].measure(
+                            front: pids[path], upstream: upstreamPIDs[path], calls: blockCalls + 10) {
                             if let (peer, request) = peers[path] {
                                 try await onThread("bench-stdio") { try peer.sequential(request, calls: blockCalls, warmup: 10) }
                             } else if let (endpoint, request) = endpoints[path] {
@@ -250,14 +259,16 @@ struct Scenarios: Sendable {
                     let c: ConcurrentResult
                     let pid = pids[path]
                     if let (peer, request) = peers[path] {
-                        c = try await concurrentCPU[path, default: CPUShare()].measure(pid, calls: depth * (n.perClient + 1)) {
+                        c = try await concurrentCPU[path, default: PathCPU()].measure(
+                            front: pid, upstream: upstreamPIDs[path], calls: depth * (n.perClient + 1)) {
                             try await onThread("bench-stdio") {
                                 try peer.pipelined(request, depth: depth, calls: depth * n.perClient, warmup: depth)
                             }
                         }
                     } else {
                         let (endpoint, request) = endpoints[path]!
-                        c = try await concurrentCPU[path, default: CPUShare()].measure(pid, calls: depth * (n.perClient + 1)) {
+                        c = try await concurrentCPU[path, default: PathCPU()].measure(
+                            front: pid, upstream: upstreamPIDs[path], calls: depth * (n.perClient + 1)) {
                             try await endpoint.concurrent(request, clients: depth, callsPerClient: n.perClient, warmup: 1)
                         }
                     }
@@ -273,8 +284,9 @@ struct Scenarios: Sendable {
             for i in rows.indices {
                 rows[i].sequential = SequentialResult(combining: sequential[rows[i].path] ?? [])
                 rows[i].concurrent = ConcurrentResult(combining: concurrent[rows[i].path] ?? [])
-                rows[i].sequentialCPU = sequentialCPU[rows[i].path] ?? CPUShare()
-                rows[i].concurrentCPU = concurrentCPU[rows[i].path] ?? CPUShare()
+                let (s, c) = (sequentialCPU[rows[i].path] ?? PathCPU(), concurrentCPU[rows[i].path] ?? PathCPU())
+                (rows[i].sequentialCPU, rows[i].concurrentCPU) = (s.front, c.front)
+                (rows[i].upstreamSequentialCPU, rows[i].upstreamConcurrentCPU) = (s.upstream, c.upstream)
             }
         } catch {
             for i in rows.indices { rows[i].failure = "\(error)" }
