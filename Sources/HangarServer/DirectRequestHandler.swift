@@ -169,7 +169,7 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
             case .json(let status, let body, let extra):
                 var bytes = channel.allocator.buffer(capacity: 256 + body.count)
                 HTTP1Wire.writeJSON(status, extra: extra, body: body, closes: asksClose, date: stamp.date.now, server: stamp.server, into: &bytes)
-                ResponseWriter.onLoop(handler) { [bytes] in $0.answered(bytes, close: asksClose) }
+                onLoop(handler) { [bytes] in $0.answered(bytes, close: asksClose) }
                 return
             case .response(let answer):
                 response = answer
@@ -177,22 +177,27 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         } catch {
             response = Response(status: .badRequest, headers: [.connection: "close", .contentLength: "0"])
         }
+        // Anything else (a stream, an empty answer, another route's): the head, then the body as
+        // Hummingbird's response writes it.
         let closes = asksClose || HTTP1Wire.closes(response.headers)
-        // A small body goes out in the head's buffer (see `ResponseWriter.head`): room for both.
-        let joinedLength = response.body.contentLength.flatMap { $0 <= ResponseWriter.joinedBodyBytes ? $0 : nil }
-        var bytes = channel.allocator.buffer(capacity: 256 + (joinedLength ?? 0))
+        var bytes = channel.allocator.buffer(capacity: 256)
         let framing = HTTP1Wire.write(response.head, closes: closes, date: stamp.date.now, server: stamp.server, into: &bytes)
-        var writer = ResponseWriter(handler: handler, framing: framing, allocator: channel.allocator)
-        if joinedLength != nil, framing == .contentLength {
-            writer.head = bytes
-        } else {
-            writer.send(bytes, flush: false)
-        }
+        let writer = ResponseWriter(handler: handler, framing: framing, allocator: channel.allocator)
+        writer.send(bytes, flush: false)
         do {
             try await response.body.write(writer)
             writer.onLoop { $0.responded(close: closes) }
         } catch {
             writer.onLoop { $0.responded(close: true) }
+        }
+    }
+
+    /// Runs `body` with the handler on its event loop, hopping there when the task runs elsewhere.
+    fileprivate static func onLoop(_ handler: NIOLoopBound<DirectRequestHandler>, _ body: @escaping @Sendable (DirectRequestHandler) -> Void) {
+        if handler.eventLoop.inEventLoop {
+            body(handler.value)
+        } else {
+            handler.eventLoop.execute { [handler] in body(handler.value) }
         }
     }
 
@@ -306,45 +311,25 @@ final class DirectRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
 /// chunked body (no Content-Length: SSE) is flushed at each write, and each write waits
 /// until the socket took it: that is its back-pressure, and how a stream learns that its
 /// client has gone.
-fileprivate struct ResponseWriter: ResponseBodyWriter, Sendable {
+private struct ResponseWriter: ResponseBodyWriter, Sendable {
     let handler: NIOLoopBound<DirectRequestHandler>
     let framing: HTTP1Wire.Framing
     let allocator: ByteBufferAllocator
-    /// The head, not yet sent, of a response whose body is small and of known length: the body
-    /// is written into it and both go out as one buffer, so the socket takes one write of one
-    /// buffer, not a `writev` of two, and NIO tracks one pending write, not two.
-    var head: ByteBuffer?
-
-    /// Bodies up to this size are joined to their head.
-    static let joinedBodyBytes = 16 << 10
 
     func onLoop(_ body: @escaping @Sendable (DirectRequestHandler) -> Void) {
-        Self.onLoop(handler, body)
-    }
-
-    static func onLoop(_ handler: NIOLoopBound<DirectRequestHandler>, _ body: @escaping @Sendable (DirectRequestHandler) -> Void) {
-        if handler.eventLoop.inEventLoop {
-            body(handler.value)
-        } else {
-            handler.eventLoop.execute { [handler] in body(handler.value) }
-        }
+        DirectRequestHandler.onLoop(handler, body)
     }
 
     func send(_ bytes: ByteBuffer, flush: Bool, promise: EventLoopPromise<Void>? = nil) {
         onLoop { $0.write(bytes, flush: flush, promise: promise) }
     }
 
-    mutating func write(_ buffer: ByteBuffer) async throws {
+    func write(_ buffer: ByteBuffer) async throws {
         switch framing {
         case .none:
             return
         case .contentLength:
-            if var joined = head.take() {
-                joined.writeImmutableBuffer(buffer)
-                send(joined, flush: false)
-            } else {
-                send(buffer, flush: false)
-            }
+            send(buffer, flush: false)
         case .chunked:
             guard buffer.readableBytes > 0 else { return }  // an empty chunk would end the body
             let written = handler.eventLoop.makePromise(of: Void.self)
@@ -353,11 +338,9 @@ fileprivate struct ResponseWriter: ResponseBodyWriter, Sendable {
         }
     }
 
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+    func finish(_ trailingHeaders: HTTPFields?) async throws {
         if case .chunked = framing {
             send(HTTP1Wire.lastChunk(trailers: trailingHeaders, allocator: allocator), flush: true)
-        } else if let head = head.take() {
-            send(head, flush: true)  // an empty body: the head alone
         } else {
             onLoop { $0.flush() }
         }

@@ -172,7 +172,7 @@ enum HTTP1Wire {
                 } else if equals(name, lowercase: "transfer-encoding") || equals(name, lowercase: "expect")
                     || equals(name, lowercase: "upgrade") {
                     return nil
-                } else if equals(name, lowercase: "connection"), text(value).lowercased().contains("close") {
+                } else if equals(name, lowercase: "connection"), HTTP1Wire.asksClose(text(value)) {
                     closes = true
                 }
                 if mcp != nil {
@@ -298,7 +298,12 @@ enum HTTP1Wire {
     /// Whether a request's or response's fields ask to close the connection after the
     /// response (`Connection: close`).
     static func closes(_ fields: HTTPFields) -> Bool {
-        fields.contains { $0.name == .connection && $0.value.lowercased().contains("close") }
+        fields.contains { $0.name == .connection && asksClose($0.value) }
+    }
+
+    /// Whether a Connection field's value asks to close.
+    static func asksClose(_ connection: String) -> Bool {
+        connection.lowercased().contains("close")
     }
 
     private static func writeLine(_ field: HTTPField, into buffer: inout ByteBuffer) {

@@ -336,10 +336,8 @@ struct MCPHeaders: Sendable {
     static let names: [StaticString] = [
         "mcp-protocol-version", "mcp-method", "mcp-name", "mcp-session-id", "accept", "origin", "authorization",
     ]
-    private static let fieldNames: [HTTPField.Name] = [
-        HTTPReplies.versionHeader, HTTPReplies.methodHeader, HTTPReplies.nameHeader, HTTPReplies.sessionHeader,
-        .accept, HTTPReplies.originHeader, .authorization,
-    ]
+    /// The same as `HTTPField.Name`s, which compare without regard to case.
+    private static let fieldNames = names.map { HTTPField.Name("\($0)")! }
 
     init() {}
 

@@ -107,11 +107,12 @@ extension Interop {
             #expect(Self.text(of: third.json) == "small", "\(third.json)")
         }
 
-        @Test("answers of every size keep their framing: an empty body, one sent with its head, one sent after it")
+        @Test("answers of every size keep their framing: a large and a small JSON answer, and an empty 202 between them")
         func answerSizes() async throws {
             let (daemon, connection) = try await Self.connected()
             defer { Task { await daemon.stop() } }
-            // 40 KB of text is over what goes out in the head's buffer; a notification's 202 has no body.
+            // A JSON answer goes out with its head in one buffer, whatever its size; a
+            // notification's 202 has no body and goes through the response writer.
             let large = String(repeating: "y", count: 40_000)
             let note = Array(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99}}"#.utf8)
             let notification = Array((Self.head([("MCP-Protocol-Version", ProtocolVersion.modern)], extraHeaders: "")
