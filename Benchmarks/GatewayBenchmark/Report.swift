@@ -20,7 +20,8 @@ struct Report: Sendable {
         Swift.print("Hangar gateway benchmark (\(plan.quick ? "quick" : "full") run, release, \(cpus) CPUs)")
         Swift.print("Sequential: fast \(plan.fastCalls) calls, mcp-server-time \(plan.timeRounds) rounds × \(plan.timeCalls) (after warm-up). "
             + "\(plan.clients) clients: \(plan.clients) × \(plan.fastCallsPerClient) / \(plan.timeRounds) rounds × \(plan.clients) × \(plan.timeCallsPerClient) calls.")
-        Swift.print("mcp-server-time runs direct, behind hangar stdio and behind hangar serve at once; the paths take turns in each round")
+        Swift.print("mcp-server-time runs direct (started as a user would: anywhere; and on one CPU, as hangar places the servers it starts),")
+        Swift.print("  behind hangar stdio and behind hangar serve at once; the paths take turns in each round")
         Swift.print("  (its sequential calls in \(Scenarios.sequentialBlocks) blocks, the paths taking turns within each, then the 16-client calls),")
         Swift.print("  and its ratios are the median round's (each round pairs figures taken moments apart).")
         Swift.print("  A diagnostic pair takes turns too: the upstream alone pinned to CPUs 1-, and `hangar stdio` and `hangar serve` with `--cpus 0 --upstream-cpus 1-`;")
@@ -62,41 +63,40 @@ struct Report: Sendable {
         if let timeServerProblem { Swift.print(pad("mcp-server-time", 54) + "  skipped: " + timeServerProblem) }
     }
 
+    /// A direct path as the ratio lines name it.
+    private static func short(_ base: CallPath) -> String { base == .directOneCPU ? "direct, one CPU" : "direct" }
+
     private func printTargets() {
         Swift.print(pad("Ratios and targets", 72) + lpad("value", 12) + "   " + pad("target", 14) + "verdict")
-        for path in [CallPath.hangarStdio, .hangarHTTP] {
-            let rounds = timeRounds.filter { $0.path == path }
-            guard !rounds.isEmpty else { continue }
-            for (what, values) in [("sequential", rounds.map(\.sequential)), ("\(plan.clients)-client", rounds.map(\.concurrent))] {
-                let sorted = values.sorted()
-                ratio("mcp-server-time: \(path.rawValue) / direct, \(what) calls/s", median(sorted), true)
-                line("  \(sorted.count) rounds, lowest … highest", String(format: "%.1f … %.1f %%", sorted[0] * 100, sorted[sorted.count - 1] * 100), "", nil)
+        // Against the server started directly as a user would (anywhere), and placed as Hangar
+        // places it (one CPU): the first is what a user gains or loses, the second Hangar's own cost.
+        for base in [CallPath.direct, .directOneCPU] {
+            for path in [CallPath.hangarStdio, .hangarHTTP] {
+                let rounds = timeRounds.filter { $0.path == path && $0.base == base }
+                guard !rounds.isEmpty else { continue }
+                for (what, values) in [("sequential", rounds.map(\.sequential)), ("\(plan.clients)-client", rounds.map(\.concurrent))] {
+                    let sorted = values.sorted()
+                    ratio("mcp-server-time: \(path.rawValue) / \(Self.short(base)), \(what) calls/s", median(sorted), true)
+                    line("  \(sorted.count) rounds, lowest … highest", String(format: "%.1f … %.1f %%", sorted[0] * 100, sorted[sorted.count - 1] * 100), "", nil)
+                }
             }
         }
-        // An HTTP front that only relays, in the same rounds: what any front costs on this
-        // machine (loopback TCP, one more process to wake), and Hangar's own work beyond it.
+        // An HTTP front that only relays, its server started as the relay's child (anywhere), in
+        // the same rounds: what any front costs on this machine (loopback TCP, one more process to wake).
         let relayRounds = timeRounds.filter { $0.path == .minimalRelayHTTP }
-        let httpRounds = timeRounds.filter { $0.path == .hangarHTTP }
         if !relayRounds.isEmpty {
             for (what, values) in [("sequential", relayRounds.map(\.sequential)), ("\(plan.clients)-client", relayRounds.map(\.concurrent))] {
                 ratio("  minimal C relay HTTP / direct, \(what)", median(values), false)
             }
         }
-        if !relayRounds.isEmpty, relayRounds.count == httpRounds.count {
-            let pairs = zip(httpRounds, relayRounds)
-            ratio("  hangar serve HTTP / minimal C relay HTTP, sequential", median(pairs.map { $0.sequential / $1.sequential }), false)
-            ratio("  hangar serve HTTP / minimal C relay HTTP, \(plan.clients)-client", median(pairs.map { $0.concurrent / $1.concurrent }), false)
-        }
-        // The server's own CPU per call behind each front, against called directly: the front's
-        // share of the CPUs and caches shows as the server's work costing more.
-        if let direct = row("mcp-server-time", .direct) {
-            for path in [CallPath.hangarStdio, .hangarHTTP, .minimalRelayHTTP] {
-                guard let via = row("mcp-server-time", path) else { continue }
-                for (what, a, b) in [("sequential", via.upstreamSequentialCPU, direct.upstreamSequentialCPU),
-                                     ("\(plan.clients)-client", via.upstreamConcurrentCPU, direct.upstreamConcurrentCPU)] {
-                    guard let a = a.perCall, let b = b.perCall, b > 0 else { continue }
-                    ratio("  server CPU per call behind \(path.rawValue) / direct, \(what)", a / b, false)
-                }
+        // The server's own CPU per call behind each front, against called directly with the same
+        // placement: the front's share of the CPUs and caches shows as the server's work costing more.
+        for (path, base) in [(CallPath.hangarStdio, CallPath.directOneCPU), (.hangarHTTP, .directOneCPU), (.minimalRelayHTTP, .direct)] {
+            guard let direct = row("mcp-server-time", base), let via = row("mcp-server-time", path) else { continue }
+            for (what, a, b) in [("sequential", via.upstreamSequentialCPU, direct.upstreamSequentialCPU),
+                                 ("\(plan.clients)-client", via.upstreamConcurrentCPU, direct.upstreamConcurrentCPU)] {
+                guard let a = a.perCall, let b = b.perCall, b > 0 else { continue }
+                ratio("  server CPU/call behind \(path.rawValue) / \(Self.short(base)), \(what)", a / b, false)
             }
         }
         // Hangar on CPU 0 and the upstream on the others, against the upstream alone on those:

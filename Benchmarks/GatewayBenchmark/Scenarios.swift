@@ -6,6 +6,9 @@ import HangarTransport
 /// The path a tools/call takes from the benchmark to the upstream.
 enum CallPath: String, Sendable {
     case direct = "direct stdio"
+    /// The upstream started directly, its threads on one CPU, as `hangar` places the servers it
+    /// starts by default (`CPUPlacement.oneCPU`): Hangar's own cost, placement held equal.
+    case directOneCPU = "direct stdio, one CPU"
     case hangarStdio = "hangar stdio"
     case hangarHTTP = "hangar serve HTTP"
     case hangarHTTPAsyncClient = "hangar serve HTTP, AHC client"
@@ -36,9 +39,11 @@ struct CallRow: Sendable {
     var failure: String?
 }
 
-/// One round's throughput through Hangar as a share of the direct throughput in that round.
+/// One round's throughput through Hangar as a share of a direct path's in that round.
 struct PathRatios: Sendable {
     let path: CallPath
+    /// The direct path it is a share of.
+    let base: CallPath
     let sequential: Double
     let concurrent: Double
 }
@@ -165,15 +170,16 @@ struct Scenarios: Sendable {
     static let sequentialBlocks = 3
 
     func interleaved(_ upstream: UpstreamUnderTest) async -> (rows: [CallRow], rounds: [PathRatios]) {
-        let separate = CPUPlacement.cpuCount >= 2
-        let paths: [CallPath] = [.direct, .hangarStdio, .hangarHTTP, .minimalRelayHTTP]
+        let separate = ApartCPUs.cpuCount >= 2
+        let paths: [CallPath] = [.direct, .directOneCPU, .hangarStdio, .hangarHTTP, .minimalRelayHTTP]
             + (separate ? [.directOtherCPUs, .hangarStdioSeparateCPUs, .hangarHTTPSeparateCPUs] : [])
         var rows = paths.map { CallRow(upstream: upstream.label, path: $0) }
         let n = counts(upstream), depth = plan.clients
-        var direct: StdioPeer?, viaStdio: StdioPeer?, server: HTTPFrontProcess?, relay: HTTPFrontProcess?
+        var direct: StdioPeer?, directOne: StdioPeer?, viaStdio: StdioPeer?, server: HTTPFrontProcess?, relay: HTTPFrontProcess?
         var directApart: StdioPeer?, viaApart: StdioPeer?, serverApart: HTTPFrontProcess?
         func stopAll() async {
             await direct?.stop()
+            await directOne?.stop()
             await viaStdio?.stop()
             await directApart?.stop()
             await viaApart?.stop()
@@ -183,30 +189,34 @@ struct Scenarios: Sendable {
         }
         do {
             direct = try await StdioPeer.start(workspace.spec(upstream.command, upstream.arguments))
+            var oneCPU = workspace.spec(upstream.command, upstream.arguments)
+            oneCPU.placement = .oneCPU
+            directOne = try await StdioPeer.start(oneCPU)
             let config = try workspace.writeConfig("rounds-\(upstream.serverName)",
                                                    servers: [(upstream.serverName, upstream.command, upstream.arguments)])
             viaStdio = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config]))
             if separate {
                 // Placed before exec, as Hangar places its own children (`ProcessSpec.cpus`).
                 var alone = workspace.spec(upstream.command, upstream.arguments)
-                alone.cpus = Array(CPUPlacement.otherCPUs)
+                alone.cpus = Array(ApartCPUs.otherCPUs)
                 directApart = try await StdioPeer.start(alone)
                 // Hangar's own placement settings, as a user would set them.
                 viaApart = try await StdioPeer.start(workspace.spec(workspace.hangar, ["stdio", "--config", config, "--cpus", "0",
-                                                                                       "--upstream-cpus", CPUPlacement.otherCPUList]))
+                                                                                       "--upstream-cpus", ApartCPUs.otherCPUList]))
             }
             server = try await HTTPFrontProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment)
             relay = try await HTTPFrontProcess.startRelay(workspace.relay, upstream: workspace.spec(upstream.command, upstream.arguments))
             if separate {
                 serverApart = try await HTTPFrontProcess.start(hangar: workspace.hangar, config: config, environment: workspace.environment,
-                                                               extraArguments: ["--cpus", "0", "--upstream-cpus", CPUPlacement.otherCPUList])
+                                                               extraArguments: ["--cpus", "0", "--upstream-cpus", ApartCPUs.otherCPUList])
             }
         } catch {
             for i in rows.indices { rows[i].failure = "\(error)" }
             await stopAll()
             return (rows, [])
         }
-        var peers = [CallPath.direct: (direct!, upstream.directCall), .hangarStdio: (viaStdio!, upstream.gatewayCall)]
+        var peers = [CallPath.direct: (direct!, upstream.directCall), .directOneCPU: (directOne!, upstream.directCall),
+                     .hangarStdio: (viaStdio!, upstream.gatewayCall)]
         if let directApart, let viaApart {
             peers[.directOtherCPUs] = (directApart, upstream.directCall)
             peers[.hangarStdioSeparateCPUs] = (viaApart, upstream.gatewayCall)
@@ -229,7 +239,7 @@ struct Scenarios: Sendable {
                 _ = try await endpoint.sequential(request, calls: 0, warmup: n.warmup)
             }
             // The upstream itself: the peer a direct path started, or the one child of a front.
-            var upstreamPIDs: [CallPath: pid_t] = [.direct: direct!.child.pid]
+            var upstreamPIDs: [CallPath: pid_t] = [.direct: direct!.child.pid, .directOneCPU: directOne!.child.pid]
             if let directApart { upstreamPIDs[.directOtherCPUs] = directApart.child.pid }
             for (path, pid) in pids { upstreamPIDs[path] = ProcessTable.processes(below: pid).first }
             for round in 0..<plan.timeRounds {
@@ -276,9 +286,15 @@ struct Scenarios: Sendable {
                     concurrent[path, default: []].append(c)
                     (seq[path], conc[path]) = (s.callsPerSecond, c.callsPerSecond)
                 }
-                for path in paths.dropFirst() where path != .directOtherCPUs {
-                    let base: CallPath = path.isPlacedApart ? .directOtherCPUs : .direct
-                    rounds.append(PathRatios(path: path, sequential: seq[path]! / seq[base]!, concurrent: conc[path]! / conc[base]!))
+                for path in paths where ![.direct, .directOneCPU, .directOtherCPUs].contains(path) {
+                    // Hangar's paths against the server started directly both ways: as a user
+                    // would (anywhere), and placed as Hangar places it (one CPU).
+                    let bases: [CallPath] = path.isPlacedApart ? [.directOtherCPUs]
+                        : path == .minimalRelayHTTP ? [.direct] : [.direct, .directOneCPU]
+                    for base in bases {
+                        rounds.append(PathRatios(path: path, base: base, sequential: seq[path]! / seq[base]!,
+                                                 concurrent: conc[path]! / conc[base]!))
+                    }
                 }
             }
             for i in rows.indices {

@@ -72,6 +72,7 @@ extension GatewayConfig {
             case "maxBatch": limits.maxBatchCount = Int(try int(value, key))
             case "cpus": cpus = try cpuList(value, "gateway.\(key)")
             case "upstreamCPUs": upstreamCPUs = try cpuList(value, "gateway.\(key)")
+            case "placement": placement = try placementValue(value, "gateway.\(key)")
             default: throw ConfigError("unknown key gateway.\(key)")
             }
         }
@@ -120,7 +121,11 @@ extension GatewayConfig {
         }
         let cwd = s["cwd"]?.stringValue
         var spec = ProcessSpec(command: command, arguments: args, environment: env, workingDirectory: cwd)
-        if let cpus = s["cpus"] { spec.cpus = try cpuList(cpus, "mcpServers.\(name).cpus") }
+        if let cpus = s["cpus"] {
+            spec.cpus = try cpuList(cpus, "mcpServers.\(name).cpus")
+            spec.placement = .any  // the CPUs it names, all of them, unless it also asks for one
+        }
+        if let placement = s["placement"] { spec.placement = try placementValue(placement, "mcpServers.\(name).placement") }
         return UpstreamConfig(name: name, transport: .stdio(spec), requestTimeout: timeout)
     }
 
@@ -147,6 +152,11 @@ func cpuList(_ v: JSONValue, _ key: String) throws -> [Int] {
     default: throw ConfigError("\(key) must be a CPU list such as \"0-3,6\", a number or a list of numbers")
     }
     do { return try CPUAffinity.parse(text) } catch { throw ConfigError("\(key): \(error)") }
+}
+
+func placementValue(_ v: JSONValue, _ key: String) throws -> CPUPlacement {
+    guard let text = v.stringValue else { throw ConfigError("\(key) must be \"one-cpu\" or \"any\"") }
+    do { return try CPUPlacement(parsing: text) } catch { throw ConfigError("\(key): \(error)") }
 }
 
 private func string(_ v: JSONValue, _ key: String) throws -> String {

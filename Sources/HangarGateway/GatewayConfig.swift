@@ -35,6 +35,9 @@ public struct GatewayConfig: Sendable {
     /// CPUs of every process Hangar starts that names none itself (`gateway.upstreamCPUs`);
     /// nil: the CPUs Hangar itself could use when it started.
     public var upstreamCPUs: [Int]?
+    /// How each server Hangar starts is placed within those CPUs when its own config says
+    /// nothing (`gateway.placement`); nil: ``CPUPlacement/oneCPU``.
+    public var placement: CPUPlacement?
 
     public init(servers: [UpstreamConfig] = [], naming: NamingPolicy = NamingPolicy(), host: String = "127.0.0.1", port: Int = 8700,
                 dataDirectory: String = GatewayConfig.defaultDataDirectory, limits: JSONLimits = .default, allowedOrigins: [String] = [],

@@ -63,6 +63,7 @@ public enum Sandbox {
             var process = ProcessSpec(command: command.executable, arguments: command.arguments,
                                       environment: command.environment, workingDirectory: command.workingDirectory)
             process.cgroupProcFiles = resources.cgroup?.procFiles ?? []
+            process.placement = spec.placement
             process.resourceLimits = [.init(.coreSize, 0)]
             if let n = spec.limits.openFiles { process.resourceLimits.append(.init(.openFiles, n)) }
             if let n = spec.limits.fileSizeBytes { process.resourceLimits.append(.init(.fileSize, n)) }

@@ -1,4 +1,5 @@
 import Foundation
+import HangarTransport
 
 /// What to run for one workload, and inside which walls.
 public struct SandboxSpec: Sendable, Hashable {
@@ -23,6 +24,8 @@ public struct SandboxSpec: Sendable, Hashable {
     public var servesLoopback = false
     /// Where the command starts (a read-only bind, e.g. an uploaded package's folder); nil: /srv.
     public var workingDirectory: String?
+    /// Whether the sandbox's processes are kept on one CPU (``CPUPlacement``); nil: anywhere.
+    public var placement: CPUPlacement?
 
     public init(
         workloadID: String, command: [String], environment: [String: String] = [:], serverDirectory: String,

@@ -18,8 +18,9 @@ public struct ProcessLauncher: WorkloadLauncher {
         if environment["PATH"] == nil {
             environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         }
-        let processSpec = ProcessSpec(command: spec.command[0], arguments: Array(spec.command.dropFirst()),
+        var processSpec = ProcessSpec(command: spec.command[0], arguments: Array(spec.command.dropFirst()),
                                       environment: environment, workingDirectory: spec.workingDirectory)
+        processSpec.placement = CPUAffinity.serverPlacement
         let child = try await ChildProcess.spawn(processSpec)
         do {
             let pipes = try await WorkloadPipes.open(stdin: child.stdinFD, stdout: child.stdoutFD, stderr: child.stderrFD,

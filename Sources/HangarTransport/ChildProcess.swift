@@ -19,6 +19,10 @@ public struct ProcessSpec: Sendable, Hashable {
     /// CPUs the child may run on (set before exec); nil: ``CPUAffinity/childCPUs``, or else
     /// the spawning thread's.
     public var cpus: [Int]?
+    /// Whether the child's threads are kept on one CPU of those (see ``CPUPlacement``); nil:
+    /// anywhere in them. Servers are started with ``CPUAffinity/serverPlacement`` unless their
+    /// config says otherwise; helpers (pip, probes) are left to the kernel.
+    public var placement: CPUPlacement?
 
     /// A descriptor of the parent that the child receives as `target`.
     public struct InheritedDescriptor: Sendable, Hashable {
@@ -110,9 +114,12 @@ public final class ChildProcess: Sendable {
         var nextWaiter = 0
     }
     private let exitState = Mutex(ExitState())
+    /// The CPU the child was placed on alone (``CPUPlacement/oneCPU``), given back when it ends.
+    public let heldCPU: Int?
 
-    private init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
+    private init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, heldCPU: Int?) {
         self.pid = pid
+        self.heldCPU = heldCPU
         self.stdinFD = stdinFD
         self.stdoutFD = stdoutFD
         self.stderrFD = stderrFD
@@ -143,7 +150,10 @@ public final class ChildProcess: Sendable {
         let sources = spec.inheritedDescriptors.map(\.source), targets = spec.inheritedDescriptors.map(\.target)
         let limitResources = spec.resourceLimits.map { $0.resource.rawValue }
         let limitValues = spec.resourceLimits.map { CUnsignedLongLong($0.value) }
-        let cpus = (spec.cpus ?? CPUAffinity.childCPUs ?? []).map(Int32.init)
+        let allowed = spec.cpus ?? CPUAffinity.childCPUs
+        let heldCPU = spec.placement == .oneCPU ? CPUAffinity.claim(among: allowed ?? CPUAffinity.available) : nil
+        let placed: [Int] = heldCPU.map { [$0] } ?? allowed ?? []
+        let cpus = placed.map(Int32.init)
         let result = withCStrings(argv) { argvPtr in
             withCStrings(envp) { envPtr in
                 withCStrings(spec.cgroupProcFiles) { cgroupPtr in
@@ -172,9 +182,10 @@ public final class ChildProcess: Sendable {
         close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
         if result != 0 {
             close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
+            if let heldCPU { CPUAffinity.release(heldCPU) }
             throw SpawnError(command: spec.command, errno: result)
         }
-        let child = ChildProcess(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0])
+        let child = ChildProcess(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0], heldCPU: heldCPU)
         child.startReaper()
         return child
     }
@@ -183,6 +194,7 @@ public final class ChildProcess: Sendable {
         let thread = Thread { [self] in
             let status = hangar_wait(pid)
             let code = status < 0 ? -1 : hangar_exit_code(status)
+            if let heldCPU { CPUAffinity.release(heldCPU) }
             let waiters = exitState.withLock { state -> [CheckedContinuation<Int32?, Never>] in
                 state.status = code
                 defer { state.waiters = [:] }

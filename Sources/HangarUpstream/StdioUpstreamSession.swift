@@ -55,6 +55,7 @@ final class StdioUpstreamSession: UpstreamSession {
                       stderr: @escaping @Sendable (ByteBuffer) -> Void,
                       onEvent: @escaping @Sendable (UpstreamEvent) -> Void) async throws -> StdioUpstreamSession {
         let child = try await ChildProcess.spawn(spec)
+        logger.debug("started", metadata: ["hangar.pid": "\(child.pid)", "hangar.cpu": "\(child.heldCPU.map(String.init) ?? "any")"])
         return try await attach(server: server, process: child, stdin: child.stdinFD, stdout: child.stdoutFD, stderr: child.stderrFD,
                                 connectTimeout: connectTimeout, logger: logger, stderrLine: stderr, onEvent: onEvent)
     }

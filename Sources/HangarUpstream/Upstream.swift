@@ -229,7 +229,8 @@ public final class Upstream: Sendable {
             throw UpstreamError(.unavailable, server: name, detail: "\(error)")
         }
         switch transport {
-        case .stdio(let spec):
+        case .stdio(var spec):
+            if spec.placement == nil { spec.placement = CPUAffinity.serverPlacement }
             let scrub = config.scrub
             return try await StdioUpstreamSession.start(
                 server: name, spec: spec, connectTimeout: config.connectTimeout, logger: logger,

@@ -19,7 +19,10 @@ struct GatewayOptions: ParsableArguments {
     @Option(name: .customLong("upstream-cpus"), help: "CPUs of the servers Hangar starts, e.g. 1-3 (gateway.upstreamCPUs; default: any).")
     var upstreamCPUs: String?
 
-    /// The config (with `--cpus` and `--upstream-cpus` applied), with Hangar's threads and the
+    @Option(name: .customLong("placement"), help: "one-cpu: each server Hangar starts runs on one CPU, the least used; any: anywhere (gateway.placement; default: one-cpu).")
+    var placement: String?
+
+    /// The config (with `--cpus`, `--upstream-cpus` and `--placement` applied), with Hangar's threads and the
     /// processes it will start already on the CPUs it names: every command that starts
     /// servers loads it this way, before anything is started.
     func loadConfig() throws -> GatewayConfig {
@@ -40,16 +43,19 @@ struct GatewayOptions: ParsableArguments {
         do {
             if let cpus { loaded.cpus = try CPUAffinity.parse(cpus) }
             if let upstreamCPUs { loaded.upstreamCPUs = try CPUAffinity.parse(upstreamCPUs) }
+            if let placement { loaded.placement = try CPUPlacement(parsing: placement) }
         } catch {
             throw ValidationError("\(error)")
         }
         return loaded
     }
 
-    /// Puts Hangar's threads and the processes it starts on the CPUs the config names: opt-in,
-    /// see ``CPUAffinity``.
+    /// Puts Hangar's threads and the processes it starts on the CPUs the config names (opt-in),
+    /// and sets how each server is placed within its CPUs (one CPU unless the config says any):
+    /// see ``CPUAffinity`` and ``CPUPlacement``.
     private func placeOnCPUs(_ config: GatewayConfig) throws {
         if let upstream = config.upstreamCPUs { CPUAffinity.childCPUs = upstream }
+        if let placement = config.placement { CPUAffinity.serverPlacement = placement }
         guard let own = config.cpus else { return }
         do { try CPUAffinity.pinProcess(to: own) } catch { throw ValidationError("\(error)") }
     }

@@ -53,10 +53,11 @@ import Testing
         #expect(config.pageSize == 50)
         #expect(config.allowedOrigins == ["https://app.example.com"])
         #expect(config.servers.first?.requestTimeout == .seconds(2))
-        #expect(config.cpus == nil && config.upstreamCPUs == nil, "CPU placement is opt-in")
+        #expect(config.cpus == nil && config.upstreamCPUs == nil, "pinning to CPUs is opt-in")
+        #expect(config.placement == nil, "servers get the default placement: one CPU each")
     }
 
-    @Test("CPU placement: gateway.cpus, gateway.upstreamCPUs and a server's cpus, as a list, a number or Linux's text")
+    @Test("CPU placement: gateway.cpus, gateway.upstreamCPUs, gateway.placement and a server's cpus and placement")
     func cpus() throws {
         let usable = CPUAffinity.available
         let first = try #require(usable.first), last = try #require(usable.last)
@@ -64,12 +65,20 @@ import Testing
         gateway:
           cpus: \(last)
           upstreamCPUs: "\(first)-\(last)"
+          placement: any
         mcpServers:
           placed:
             command: /bin/true
             cpus: [\(first)]
           free:
             command: /bin/true
+          one:
+            command: /bin/true
+            cpus: "\(first)-\(last)"
+            placement: one-cpu
+          wide:
+            command: /bin/true
+            placement: ANY
         """, ext: "yaml")
         let config = try GatewayConfig.load(path: path)
         #expect(config.cpus == [last])
@@ -79,7 +88,16 @@ import Testing
             return
         }
         #expect(placed.cpus == [first])
+        #expect(placed.placement == .any, "a server's own cpus: all of them")
         #expect(free.cpus == nil)
+        #expect(free.placement == nil, "no word of its own: the gateway's placement applies when it starts")
+        #expect(config.placement == .any)
+        guard case .stdio(let one) = config.servers[2].transport, case .stdio(let wide) = config.servers[3].transport else {
+            Issue.record("all servers should be stdio")
+            return
+        }
+        #expect(one.placement == .oneCPU && one.cpus == usable.filter { $0 >= first && $0 <= last }, "one CPU of its own list")
+        #expect(wide.placement == .any)
     }
 
     @Test("mistakes are reported with the key at fault", arguments: [
@@ -94,6 +112,8 @@ import Testing
         (#"{"gateway": {"upstreamCPUs": true}}"#, "gateway.upstreamCPUs must be a CPU list"),
         (#"{"gateway": {"upstreamCPUs": "4000"}}"#, "gateway.upstreamCPUs: CPU 4000 is not one this process may use"),
         (#"{"mcpServers": {"x": {"command": "a", "cpus": []}}}"#, "mcpServers.x.cpus must be a CPU list"),
+        (#"{"gateway": {"placement": 1}}"#, "gateway.placement must be \"one-cpu\" or \"any\""),
+        (#"{"mcpServers": {"x": {"command": "a", "placement": "two-cpu"}}}"#, "mcpServers.x.placement: 'two-cpu' is not a placement: one-cpu or any"),
     ])
     func errors(text: String, expected: String) throws {
         let path = try write(text, ext: "json")

@@ -74,7 +74,7 @@ struct SupervisorLifecycleTests {
         }
     }
 
-    @Test("stop terminates a running workload and it stays stopped; start runs it again")
+    @Test("a running workload is on one CPU; stop terminates it and it stays stopped; start runs it again")
     func stopAndStart() async throws {
         try await withSupervisor { supervisor in
             try supervisor.add(shellSpec("sleeper", "exec sleep 1000"), start: true)
@@ -82,6 +82,10 @@ struct SupervisorLifecycleTests {
             let pid = try #require(running.pid)
             #expect(isAlive(pid))
             #expect(running.isolation?.hasPrefix("none") == true)
+            // Placed as every server Hangar starts is by default: one CPU, not a list or range.
+            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            let allowed = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }?.split(separator: "\t").last
+            #expect(allowed.flatMap { Int($0) } != nil, "one CPU: \(String(describing: allowed))")
             try supervisor.stop("sleeper")
             let stopped = try await waitFor(supervisor, "sleeper", .stopped)
             #expect(stopped.lastExit == .killed(signal: 15))

@@ -42,6 +42,69 @@ struct CPUAffinityTests {
         #expect(await free.waitForExit() == 0)
     }
 
+    @Test("one-CPU claims go to the least held CPU, ties round the list, and come back on release")
+    func claims() {
+        var claims = CPUClaims()
+        #expect(claims.claim(among: []) == nil)
+        #expect([claims.claim(among: [0, 1, 2]), claims.claim(among: [0, 1, 2]), claims.claim(among: [0, 1, 2])] == [0, 1, 2])
+        #expect(claims.claim(among: [0, 1, 2]) == 0, "all equal again: round the list")
+        claims.release(1)
+        #expect(claims.holders(of: 1) == 0 && claims.holders(of: 0) == 2)
+        #expect(claims.claim(among: [0, 1, 2]) == 1, "the freed CPU is the least held")
+        #expect(claims.claim(among: [2]) == 2, "only the CPUs offered count")
+        #expect(claims.holders(of: 2) == 2)
+        claims.release(7)  // never held: nothing changes
+        #expect(claims.holders(of: 7) == 0)
+
+        // A restarted server on a quiet machine moves on rather than returning to the first CPU.
+        var quiet = CPUClaims()
+        var seen: [Int] = []
+        for _ in 0..<4 {
+            let cpu = quiet.claim(among: [3, 5])!
+            seen.append(cpu)
+            quiet.release(cpu)
+        }
+        #expect(seen == [3, 5, 3, 5])
+    }
+
+    @Test("a one-CPU child runs on one CPU of its list, held while it runs; placement any holds none")
+    func oneCPUChild() async throws {
+        let usable = CPUAffinity.available
+        try #require(!usable.isEmpty)
+        var spec = shell("grep Cpus_allowed_list: /proc/self/status; read line || true")
+        spec.placement = .oneCPU
+        let child = try await ChildProcess.spawn(spec)
+        let cpu = try #require(child.heldCPU)
+        #expect(usable.contains(cpu))
+        #expect(CPUAffinity.holders(of: cpu) >= 1)
+        let reader = PipeReader(fd: child.stdoutFD)
+        #expect(try await reader.firstLine(onTimeout: ChildProcessTests.killGroup(child.pid)) == "Cpus_allowed_list:\t\(cpu)")
+        close(child.stdinFD)  // ends `read`
+        #expect(await child.waitForExit() == 0)
+
+        var named = shell("grep Cpus_allowed_list: /proc/self/status")
+        named.placement = .oneCPU
+        named.cpus = [usable[usable.count - 1]]
+        let inList = try await ChildProcess.spawn(named)
+        #expect(inList.heldCPU == usable[usable.count - 1], "one CPU of the child's own list")
+        close(inList.stdinFD)
+        #expect(await inList.waitForExit() == 0)
+
+        var any = shell("exit 0")
+        any.placement = .any
+        let free = try await ChildProcess.spawn(any)
+        #expect(free.heldCPU == nil)
+        close(free.stdinFD)
+        #expect(await free.waitForExit() == 0)
+    }
+
+    @Test("placements read as one-cpu or any; anything else is refused by name")
+    func placementText() throws {
+        #expect(try CPUPlacement(parsing: "one-cpu") == .oneCPU)
+        #expect(try CPUPlacement(parsing: " ANY ") == .any)
+        #expect { try CPUPlacement(parsing: "two") } throws: { "\($0)".contains("'two' is not a placement: one-cpu or any") }
+    }
+
     @Test("a CPU list the kernel refuses fails the spawn with its errno, and nothing runs")
     func refused() async throws {
         var spec = shell("exit 0")

@@ -112,7 +112,7 @@ extension Interop {
             }
         }
 
-        @Test("gateway.cpus pins Hangar's threads, upstreamCPUs its servers and a server's own cpus that one; a CPU it may not use is refused by name")
+        @Test("gateway.cpus pins Hangar's threads, upstreamCPUs its servers and a server's own cpus that one; each server gets one CPU unless placement is any; bad values are refused by name")
         func cpuPlacement() async throws {
             let cpus = try CPUAffinityProbe.usable()
             let first = cpus[0], last = cpus[cpus.count - 1]
@@ -140,10 +140,28 @@ extension Interop {
             let hangarThreads = try lines("shared.parent")
             #expect(!hangarThreads.isEmpty && hangarThreads.allSatisfy { $0 == "\(last)" }, "every Hangar thread is on gateway.cpus: \(hangarThreads)")
 
-            // Without upstreamCPUs, a pinned Hangar starts its servers on every CPU it could use, not on its own.
-            let pinnedOnly = try Self.config(["shared": recording("free")], gateway: ["cpus": .string("\(last)")])
+            // Without upstreamCPUs, a pinned Hangar starts its servers on every CPU it could use, not on its own
+            // (placement any: each server may use all of them).
+            let pinnedOnly = try Self.config(["shared": recording("free")], gateway: ["cpus": .string("\(last)"), "placement": "any"])
             #expect(try await Self.run(["call", "shared__echo", "--args", #"{"text":"x"}"#, "--config", pinnedOnly]).status == 0)
             #expect(try lines("free.self") == [CPUAffinityProbe.format(cpus)])
+
+            // By default each server runs on one CPU, and two servers running at once on different ones
+            // (when there are two); `placement: any` on a server, or `--placement any`, lets it run anywhere.
+            var wide = recording("wide").objectValue!
+            wide["placement"] = "any"
+            let placed = try Self.config(["a": recording("a"), "b": recording("b"), "wide": .object(wide)])
+            #expect(try await Self.run(["call", "a__echo", "--args", #"{"text":"x"}"#, "--config", placed]).status == 0)
+            let a = try lines("a.self"), b = try lines("b.self")
+            #expect(a.count == 1 && cpus.map(String.init).contains(a[0]), "one CPU: \(a)")
+            #expect(b.count == 1 && cpus.map(String.init).contains(b[0]), "one CPU: \(b)")
+            if cpus.count > 1 { #expect(a != b, "two servers, two CPUs") }
+            #expect(try lines("wide.self") == [CPUAffinityProbe.format(cpus)], "placement any: every CPU")
+            let hangarWide = try lines("a.parent")
+            #expect(!hangarWide.isEmpty && hangarWide.allSatisfy { $0 == CPUAffinityProbe.format(cpus) }, "Hangar itself stays unpinned: \(hangarWide)")
+            let anyFlag = try Self.config(["a": recording("flag")])
+            #expect(try await Self.run(["call", "a__echo", "--args", #"{"text":"x"}"#, "--config", anyFlag, "--placement", "any"]).status == 0)
+            #expect(try lines("flag.self") == [CPUAffinityProbe.format(cpus)], "--placement any")
 
             // A CPU this process may not use is refused with its number, from the file and from the flag.
             let missing = (cpus.max() ?? 0) + 1
@@ -154,6 +172,9 @@ extension Interop {
             let flag = try await Self.run(["tools", "--config", pinnedOnly, "--cpus", "2-1"])
             #expect(flag.status != 0)
             #expect(flag.err.joined(separator: "\n").contains("is not a CPU list"), "\(flag.err)")
+            let badPlacement = try await Self.run(["tools", "--config", pinnedOnly, "--placement", "spread"])
+            #expect(badPlacement.status != 0)
+            #expect(badPlacement.err.joined(separator: "\n").contains("'spread' is not a placement: one-cpu or any"), "\(badPlacement.err)")
         }
 
         @Test("`hangar tools --json` shows each tool's server and original name, and the collisions")

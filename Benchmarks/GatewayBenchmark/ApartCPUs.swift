@@ -2,7 +2,7 @@ import Foundation
 
 /// The CPUs of the diagnostic pair: the upstream alone on the CPUs that
 /// `hangar stdio --cpus 0 --upstream-cpus 1-` gives it.
-enum CPUPlacement {
+enum ApartCPUs {
     static var cpuCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
     /// Every CPU but the first, which the diagnostic pair leaves to Hangar.
