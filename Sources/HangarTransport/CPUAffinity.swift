@@ -59,6 +59,7 @@ public enum CPUAffinity {
     public static func pinProcess(to cpus: [Int]) throws(CPUListError) {
         let everything = available  // read before pinning
         if childCPUs == nil { childCPUs = everything }
+        held.withLock { $0.reserve(cpus) }  // a one-CPU server goes elsewhere first
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? ["0"]
         let list = cpus.map(Int32.init)
         for task in tasks {
@@ -157,12 +158,18 @@ public struct CPUClaims: Sendable {
         return cpus[best]
     }
 
+    /// Counts each of `cpus` as held once more for good: the CPUs Hangar's own threads are
+    /// pinned to, so that a server shares them only when every other CPU holds as many.
+    public mutating func reserve(_ cpus: [Int]) {
+        for cpu in Set(cpus) { counts[cpu, default: 0] += 1 }
+    }
+
     /// Gives back one claim on `cpu`.
     public mutating func release(_ cpu: Int) {
         if let count = counts[cpu] { counts[cpu] = count > 1 ? count - 1 : nil }
     }
 
-    /// How many claims hold `cpu`.
+    /// How many claims (and reservations) hold `cpu`.
     public func holders(of cpu: Int) -> Int { counts[cpu, default: 0] }
 }
 

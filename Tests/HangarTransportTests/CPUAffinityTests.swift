@@ -65,6 +65,11 @@ struct CPUAffinityTests {
             quiet.release(cpu)
         }
         #expect(seen == [3, 5, 3, 5])
+
+        // Hangar's own CPUs count as held: servers go elsewhere until the others are as full.
+        var pinned = CPUClaims()
+        pinned.reserve([0, 0])
+        #expect([pinned.claim(among: [0, 1]), pinned.claim(among: [0, 1]), pinned.claim(among: [0, 1])] == [1, 0, 1])
     }
 
     @Test("a one-CPU child runs on one CPU of its list, held while it runs; placement any holds none")

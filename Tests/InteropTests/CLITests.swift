@@ -145,6 +145,12 @@ extension Interop {
             let pinnedOnly = try Self.config(["shared": recording("free")], gateway: ["cpus": .string("\(last)"), "placement": "any"])
             #expect(try await Self.run(["call", "shared__echo", "--args", #"{"text":"x"}"#, "--config", pinnedOnly]).status == 0)
             #expect(try lines("free.self") == [CPUAffinityProbe.format(cpus)])
+            // With the default placement the server gets one CPU, not Hangar's own while another is free.
+            let pinnedOne = try Self.config(["shared": recording("beside")], gateway: ["cpus": .string("\(last)")])
+            #expect(try await Self.run(["call", "shared__echo", "--args", #"{"text":"x"}"#, "--config", pinnedOne]).status == 0)
+            let beside = try lines("beside.self")
+            #expect(beside.count == 1 && (cpus.count == 1 ? beside == ["\(last)"] : beside[0] != "\(last)" && cpus.map(String.init).contains(beside[0])),
+                    "one CPU beside Hangar's: \(beside)")
 
             // By default each server runs on one CPU, and two servers running at once on different ones
             // (when there are two); `placement: any` on a server, or `--placement any`, lets it run anywhere.
