@@ -132,6 +132,22 @@ public final class ChildProcess: Sendable {
     }
 
     private static func spawnNow(_ spec: ProcessSpec) throws -> ChildProcess {
+        let allowed = spec.cpus ?? CPUAffinity.childCPUs
+        if spec.placement == .oneCPU, let cpu = CPUAffinity.claim(among: allowed ?? CPUAffinity.available) {
+            do {
+                return try spawnNow(spec, cpus: [cpu], heldCPU: cpu)
+            } catch {
+                CPUAffinity.release(cpu)
+                // The kernel refused that one CPU (taken offline since Hangar started): anywhere in the list.
+                guard let refused = error as? SpawnError, refused.errno == EINVAL else { throw error }
+            }
+        }
+        return try spawnNow(spec, cpus: allowed ?? [], heldCPU: nil)
+    }
+
+    /// Starts the process on `cpus` (empty: the spawning thread's); `heldCPU`, claimed for it,
+    /// is given back when it ends.
+    private static func spawnNow(_ spec: ProcessSpec, cpus placed: [Int], heldCPU: Int?) throws -> ChildProcess {
         guard let executable = spec.resolvedExecutable() else { throw SpawnError(command: spec.command, errno: ENOENT) }
         var stdinPipe: [Int32] = [-1, -1], stdoutPipe: [Int32] = [-1, -1], stderrPipe: [Int32] = [-1, -1]
         guard hangar_pipe(&stdinPipe) == 0 else { throw SpawnError(command: spec.command, errno: errno) }
@@ -150,9 +166,6 @@ public final class ChildProcess: Sendable {
         let sources = spec.inheritedDescriptors.map(\.source), targets = spec.inheritedDescriptors.map(\.target)
         let limitResources = spec.resourceLimits.map { $0.resource.rawValue }
         let limitValues = spec.resourceLimits.map { CUnsignedLongLong($0.value) }
-        let allowed = spec.cpus ?? CPUAffinity.childCPUs
-        let heldCPU = spec.placement == .oneCPU ? CPUAffinity.claim(among: allowed ?? CPUAffinity.available) : nil
-        let placed: [Int] = heldCPU.map { [$0] } ?? allowed ?? []
         let cpus = placed.map(Int32.init)
         let result = withCStrings(argv) { argvPtr in
             withCStrings(envp) { envPtr in
@@ -182,7 +195,6 @@ public final class ChildProcess: Sendable {
         close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
         if result != 0 {
             close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
-            if let heldCPU { CPUAffinity.release(heldCPU) }
             throw SpawnError(command: spec.command, errno: result)
         }
         let child = ChildProcess(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0], heldCPU: heldCPU)

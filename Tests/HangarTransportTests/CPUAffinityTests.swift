@@ -103,6 +103,20 @@ struct CPUAffinityTests {
         #expect(await free.waitForExit() == 0)
     }
 
+    @Test("a one-CPU child that fails to start gives its CPU back")
+    func failedStartReleases() async throws {
+        // CPUs no machine here has, so no other test's children claim them.
+        var refused = shell("exit 0")
+        (refused.cpus, refused.placement) = ([1023], .oneCPU)
+        await #expect(throws: SpawnError.self) { _ = try await ChildProcess.spawn(refused) }
+        #expect(CPUAffinity.holders(of: 1023) == 0, "refused by the kernel, then tried on the whole list, refused again")
+
+        var missing = ProcessSpec(command: "/nonexistent/hangar-test", environment: [:])
+        (missing.cpus, missing.placement) = ([1022], .oneCPU)
+        await #expect { _ = try await ChildProcess.spawn(missing) } throws: { ($0 as? SpawnError)?.errno == ENOENT }
+        #expect(CPUAffinity.holders(of: 1022) == 0)
+    }
+
     @Test("placements read as one-cpu or any; anything else is refused by name")
     func placementText() throws {
         #expect(try CPUPlacement(parsing: "one-cpu") == .oneCPU)
