@@ -214,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "HangarSupervisorTests",
             dependencies: [
-                "HangarSupervisor", "HangarSandbox", "HangarCore",
+                "HangarSupervisor", "HangarSandbox", "HangarCore", "HangarTransport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -2,6 +2,7 @@ import Foundation
 import HangarCore
 import HangarPolicy
 import HangarSupervisor
+import HangarTransport
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -115,6 +116,12 @@ extension AdminAPI {
         if let c = body["cpus"] {
             guard let v = c.doubleValue, v > 0 else { throw BadRequest("cpus must be a positive number (e.g. 0.5)") }
             spec.limits.cpus = v
+        }
+        if let p = body["placement"] {
+            guard let text = p.stringValue, let placement = CPUPlacement(rawValue: text) else {
+                throw BadRequest("placement must be \"one-cpu\" (the server's threads on one CPU, the default) or \"any\"")
+            }
+            spec.placement = placement
         }
         if let p = body["maxProcesses"] {
             guard let v = p.intValue, v > 0 else { throw BadRequest("maxProcesses must be a positive integer") }

@@ -20,7 +20,7 @@ public struct ProcessLauncher: WorkloadLauncher {
         }
         var processSpec = ProcessSpec(command: spec.command[0], arguments: Array(spec.command.dropFirst()),
                                       environment: environment, workingDirectory: spec.workingDirectory)
-        processSpec.placement = CPUAffinity.serverPlacement
+        processSpec.placement = spec.cpuPlacement
         let child = try await ChildProcess.spawn(processSpec)
         do {
             let pipes = try await WorkloadPipes.open(stdin: child.stdinFD, stdout: child.stdoutFD, stderr: child.stderrFD,

@@ -84,7 +84,7 @@ public struct SandboxLauncher: WorkloadLauncher {
                                       path: spec.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         sandboxSpec.servesLoopback = spec.needsPort
         sandboxSpec.workingDirectory = spec.workingDirectory
-        sandboxSpec.placement = CPUAffinity.serverPlacement
+        sandboxSpec.placement = spec.cpuPlacement
         let sandboxed = try await Sandbox.launch(sandboxSpec, probe: probe, logger: logger)
         do {
             let pipes = try await WorkloadPipes.open(stdin: sandboxed.stdinFD, stdout: sandboxed.stdoutFD, stderr: sandboxed.stderrFD,

@@ -1,4 +1,5 @@
 import Foundation
+import HangarTransport
 
 /// Everything needed to host one MCP server as a supervised process: what to run, how it is
 /// confined, when it restarts, how its health is judged and when it expires.
@@ -29,6 +30,18 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
     /// Where the server's code comes from when Hangar installs it (a PyPI package in a venv
     /// of its own); `command` then holds only the extra arguments.
     public var package: WorkloadPackage?
+    /// Whether the server's threads are kept on one CPU (``CPUPlacement``); nil: see
+    /// ``cpuPlacement``.
+    public var placement: CPUPlacement?
+
+    /// How the launcher places the server: its own `placement`; else anywhere when its CPU
+    /// limit is above one core (one CPU would cap it below what it was given); else the
+    /// daemon's default for servers.
+    public var cpuPlacement: CPUPlacement {
+        if let placement { return placement }
+        if let cores = limits.cpus, cores > 1 { return .any }
+        return CPUAffinity.serverPlacement
+    }
 
     public init(
         name: String, command: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
@@ -88,6 +101,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case name, command, environment, workingDirectory, limits, network, timeToLive, restart, health, stopGrace, needsPort, package, httpPath
+        case placement
     }
 
     public init(from decoder: any Decoder) throws {
@@ -104,6 +118,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         needsPort = try c.decodeIfPresent(Bool.self, forKey: .needsPort) ?? false
         package = try c.decodeIfPresent(WorkloadPackage.self, forKey: .package)
         httpPath = try c.decodeIfPresent(String.self, forKey: .httpPath) ?? "/mcp"
+        placement = try c.decodeIfPresent(CPUPlacement.self, forKey: .placement)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -121,6 +136,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
         try c.encode(needsPort, forKey: .needsPort)
         try c.encodeIfPresent(package, forKey: .package)
         if needsPort { try c.encode(httpPath, forKey: .httpPath) }
+        try c.encodeIfPresent(placement, forKey: .placement)
     }
 }
 

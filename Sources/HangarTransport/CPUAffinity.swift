@@ -118,7 +118,7 @@ public enum CPUAffinity {
 /// threads on different CPUs each hand-off is a cross-CPU wake-up and a cache miss, and the
 /// server answers 11–20 % fewer calls per second than with all of them on one CPU (README, "CPU
 /// placement"). The price: a server that could use several CPUs at once gets one.
-public enum CPUPlacement: String, Sendable, Hashable, CaseIterable {
+public enum CPUPlacement: String, Sendable, Hashable, CaseIterable, Codable {
     /// All of the child's threads on one CPU of its list: the one the fewest running one-CPU
     /// children hold when it starts.
     case oneCPU = "one-cpu"

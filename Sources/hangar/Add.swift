@@ -13,6 +13,7 @@ struct Add: AsyncParsableCommand {
     @Option(help: "Working directory (mounted read-only).") var cwd: String?
     @Option(help: "Memory limit, swap included: bytes or 256M / 1G.") var memory: String?
     @Option(help: "CPU limit in cores, e.g. 0.5.") var cpus: Double?
+    @Option(help: "one-cpu (default unless --cpus is above 1): the server's threads on one CPU; any: anywhere.") var placement: String?
     @Option(help: "Most processes the server may run.") var pids: Int?
     @Option(help: "Most open files.") var files: Int?
     @Option(help: "none (default) or a comma-separated list of domains reachable through the egress proxy.") var network: String?
@@ -42,6 +43,7 @@ struct Add: AsyncParsableCommand {
         if let cwd { body["cwd"] = .string(cwd) }
         if let memory { body["memoryBytes"] = .int(try Self.bytes(memory)) }
         if let cpus { body["cpus"] = .double(cpus) }
+        if let placement { body["placement"] = .string(placement) }
         if let pids { body["maxProcesses"] = .int(Int64(pids)) }
         if let files { body["maxOpenFiles"] = .int(Int64(files)) }
         if let network, network != "none" {

@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarTransport
 import Testing
 @testable import HangarSupervisor
 
@@ -129,6 +130,17 @@ struct SupervisorObservationTests {
         #expect(try JSONDecoder().decode(WorkloadSpec.self, from: data) == spec)
         let minimal = try JSONDecoder().decode(WorkloadSpec.self, from: Data(#"{"name":"m","command":["x"]}"#.utf8))
         #expect(minimal == WorkloadSpec(name: "m", command: ["x"]))
+        #expect(minimal.placement == nil && minimal.cpuPlacement == .oneCPU, "a spec stored before placement existed: one CPU")
+
+        // Placement: its own word wins; a CPU limit above one core means anywhere.
+        var wide = spec
+        wide.placement = .any
+        #expect(try JSONDecoder().decode(WorkloadSpec.self, from: JSONEncoder().encode(wide)).placement == .any)
+        var big = WorkloadSpec(name: "big", command: ["x"], limits: WorkloadLimits(cpus: 1.5))
+        #expect(big.cpuPlacement == .any)
+        big.placement = .oneCPU
+        #expect(big.cpuPlacement == .oneCPU)
+        #expect(spec.cpuPlacement == .oneCPU, "half a core fits on one CPU")
 
         let cases: [(WorkloadSpec, String)] = [
             (WorkloadSpec(name: "../etc", command: ["x"]), "workload name must be"),

@@ -236,10 +236,15 @@ extension Interop {
 
 /// The CPUs this test process may use, read as `/proc/self/status` shows them.
 enum CPUAffinityProbe {
-    static func usable() throws -> [Int] {
-        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+    /// The CPUs process `pid` may run on, as Linux lists them (`0-3,6`).
+    static func allowedList(_ pid: String = "self") throws -> String {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
-        let list = line.split(separator: "\t").last.map(String.init) ?? ""
+        return line.split(separator: "\t").last.map(String.init) ?? ""
+    }
+
+    static func usable() throws -> [Int] {
+        let list = try allowedList()
         var cpus: [Int] = []
         for part in list.split(separator: ",") {
             let bounds = part.split(separator: "-").compactMap { Int($0) }
