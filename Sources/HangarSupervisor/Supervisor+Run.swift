@@ -50,9 +50,11 @@ extension Supervisor {
             report(name, .launchFailed(reason: "cannot launch: \(error)"))
             return
         }
+        let cpus = ProcessTable.allowedCPUs(of: process.pid)
         let known = state.withLock { s -> Bool in
             guard s.entries[name] != nil else { return false }
             s.entries[name]!.process = process
+            s.entries[name]!.cpus = cpus
             s.entries[name]!.port = port
             s.entries[name]!.startedAt = Date()
             s.entries[name]!.lastCPU = nil

@@ -49,6 +49,8 @@ public final class Supervisor: Service, Sendable {
         var samples: [MetricsSample] = []
         var lastCPU: (time: Duration, at: ContinuousClock.Instant)?
         var isolation: String?
+        /// The CPUs the running process may use, read when it started.
+        var cpus: String?
         var removeWhenStopped = false
     }
 
@@ -290,7 +292,7 @@ public final class Supervisor: Service, Sendable {
             uptime: live ? entry.startedAt.map { now.timeIntervalSince($0) } : nil,
             restarts: entry.machine.restarts, lastExit: entry.machine.lastExit, lastError: entry.machine.lastError,
             cpuPercent: sample?.cpuPercent, memoryBytes: sample?.memoryBytes, openFiles: sample?.openFiles,
-            oomKills: entry.samples.last?.oomKills, isolation: entry.isolation, port: live ? entry.port : nil,
+            oomKills: entry.samples.last?.oomKills, isolation: entry.isolation, cpus: live ? entry.cpus : nil, port: live ? entry.port : nil,
             expiresAt: entry.expiresAt, logError: entry.log.fileError)
     }
 }

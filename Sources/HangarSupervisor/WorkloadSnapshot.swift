@@ -20,6 +20,9 @@ public struct WorkloadSnapshot: Sendable, Hashable, Codable {
     public var oomKills: Int?
     /// How the process is confined, as the launcher describes it.
     public var isolation: String?
+    /// The CPUs its process may run on, as Linux lists them, while it runs: one number when it
+    /// is kept on one CPU (``CPUPlacement``).
+    public var cpus: String?
     /// The loopback port in `PORT`, for an HTTP workload that runs.
     public var port: Int?
     /// When the instance expires (or expired), if it has a time to live.

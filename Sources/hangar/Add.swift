@@ -87,7 +87,7 @@ struct Add: AsyncParsableCommand {
 }
 
 struct PS: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: "Hosted servers: state, pid, uptime, restarts, CPU, memory, isolation.")
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: "Hosted servers: state, pid, uptime, restarts, CPU, memory, the CPUs each runs on, isolation.")
     @OptionGroup var daemon: DaemonOptions
 
     func run() async throws {
@@ -98,9 +98,9 @@ struct PS: AsyncParsableCommand {
             let cpu = s["cpuPercent"]?.doubleValue.map { String(format: "%.1f%%", $0) } ?? "-"
             let mem = s["memoryBytes"]?.intValue.map { String(format: "%.1fM", Double($0) / 1_048_576) } ?? "-"
             return [s["name"]?.stringValue ?? "", s["state"]?.stringValue ?? "", s["pid"]?.intValue.map(String.init) ?? "-", uptime,
-                    String(s["restarts"]?.intValue ?? 0), cpu, mem, s["isolation"]?.stringValue ?? "-"]
+                    String(s["restarts"]?.intValue ?? 0), cpu, mem, s["cpus"]?.stringValue ?? "-", s["isolation"]?.stringValue ?? "-"]
         }
-        printTable(["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "CPU", "MEMORY", "ISOLATION"], rows)
+        printTable(["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "CPU", "MEMORY", "ON CPUS", "ISOLATION"], rows)
     }
 
     static func duration(_ s: Double) -> String {

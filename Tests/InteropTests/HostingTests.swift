@@ -50,6 +50,7 @@ extension Interop {
             let pid = try #require(running?["pid"]?.intValue)
             let placed = try CPUAffinityProbe.allowedList("\(pid)")
             #expect(Int(placed) != nil, "one CPU: \(placed)")
+            #expect(running?["cpus"]?.stringValue == placed, "the admin API shows where it runs")
             for (name, flags) in [("wide", ["--placement", "any"]), ("big", ["--cpus", "1.5"])] {
                 #expect(try await Self.cli(daemon, ["add", name] + flags + ["--", TestEnvironment.fastUpstream]).status == 0)
                 let widePID = try #require(try await Self.waitFor(daemon, name, state: "running")?["pid"]?.intValue)
