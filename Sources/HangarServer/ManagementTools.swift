@@ -109,7 +109,7 @@ public final class ManagementTools: InProcessServer {
             return name
         }
         var tools: [Tool] = [
-            Tool(name: "list_mcp_servers", description: "List the hosted MCP servers: state, pid, uptime, restarts, CPU, memory, isolation.",
+            Tool(name: "list_mcp_servers", description: "List the hosted MCP servers: state, pid, uptime, restarts, CPU, memory, the CPUs each runs on, isolation.",
                  inputSchema: ["type": "object", "additionalProperties": false], role: .operator) { _, _ in
                 ["servers": .array(try hosted.supervisor.list().map(AdminAPI.json))]
             },
