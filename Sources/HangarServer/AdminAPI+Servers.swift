@@ -118,7 +118,7 @@ extension AdminAPI {
             spec.limits.cpus = v
         }
         if let p = body["placement"] {
-            guard let text = p.stringValue, let placement = CPUPlacement(rawValue: text) else {
+            guard let text = p.stringValue, let placement = try? CPUPlacement(parsing: text) else {
                 throw BadRequest("placement must be \"one-cpu\" (the server's threads on one CPU, the default) or \"any\"")
             }
             spec.placement = placement

@@ -115,8 +115,8 @@ public enum CPUAffinity {
 ///
 /// Servers get ``oneCPU`` unless their config says otherwise. A Python MCP server hands every
 /// message between its event loop and its I/O threads, under one interpreter lock; with those
-/// threads on different CPUs each hand-off is a cross-CPU wake-up and a cache miss, and the
-/// server answers 11–20 % fewer calls per second than with all of them on one CPU (README, "CPU
+/// threads on different CPUs each hand-off is a cross-CPU wake-up and a cache miss. With all of
+/// them on one CPU, mcp-server-time answers 11–21 % more calls per second (README, "CPU
 /// placement"). The price: a server that could use several CPUs at once gets one.
 public enum CPUPlacement: String, Sendable, Hashable, CaseIterable, Codable {
     /// All of the child's threads on one CPU of its list: the one the fewest running one-CPU
