@@ -20,7 +20,7 @@ struct Report: Sendable {
         Swift.print("Hangar gateway benchmark (\(plan.quick ? "quick" : "full") run, release, \(cpus) CPUs)")
         Swift.print("Sequential: fast \(plan.fastCalls) calls, mcp-server-time \(plan.timeRounds) rounds × \(plan.timeCalls) (after warm-up). "
             + "\(plan.clients) clients: \(plan.clients) × \(plan.fastCallsPerClient) / \(plan.timeRounds) rounds × \(plan.clients) × \(plan.timeCallsPerClient) calls.")
-        Swift.print("mcp-server-time runs direct (started as a user would: anywhere; and on one CPU, as hangar places the servers it starts),")
+        Swift.print("mcp-server-time runs direct (started as a user would: anywhere; and on one CPU, as hangar places a Python server it starts),")
         Swift.print("  behind hangar stdio and behind hangar serve at once; the paths take turns in each round")
         Swift.print("  (its sequential calls in \(Scenarios.sequentialBlocks) blocks, the paths taking turns within each, then the 16-client calls),")
         Swift.print("  and its ratios are the median round's (each round pairs figures taken moments apart).")

@@ -6,8 +6,8 @@ import HangarTransport
 /// The path a tools/call takes from the benchmark to the upstream.
 enum CallPath: String, Sendable {
     case direct = "direct stdio"
-    /// The upstream started directly, its threads on one CPU, as `hangar` places the servers it
-    /// starts by default (`CPUPlacement.oneCPU`): Hangar's own cost, placement held equal.
+    /// The upstream started directly, its threads on one CPU, as `hangar` places a Python server
+    /// it starts by default (`CPUPlacement.auto`): Hangar's own cost, placement held equal.
     case directOneCPU = "direct stdio, one CPU"
     case hangarStdio = "hangar stdio"
     case hangarHTTP = "hangar serve HTTP"

@@ -155,7 +155,7 @@ func cpuList(_ v: JSONValue, _ key: String) throws -> [Int] {
 }
 
 func placementValue(_ v: JSONValue, _ key: String) throws -> CPUPlacement {
-    guard let text = v.stringValue else { throw ConfigError("\(key) must be \"one-cpu\" or \"any\"") }
+    guard let text = v.stringValue else { throw ConfigError("\(key) must be \"auto\", \"one-cpu\" or \"any\"") }
     do { return try CPUPlacement(parsing: text) } catch { throw ConfigError("\(key): \(error)") }
 }
 

@@ -36,7 +36,7 @@ public struct GatewayConfig: Sendable {
     /// nil: the CPUs Hangar itself could use when it started.
     public var upstreamCPUs: [Int]?
     /// How each server Hangar starts is placed within those CPUs when its own config says
-    /// nothing (`gateway.placement`); nil: ``CPUPlacement/oneCPU``.
+    /// nothing (`gateway.placement`); nil: ``CPUPlacement/auto``.
     public var placement: CPUPlacement?
 
     public init(servers: [UpstreamConfig] = [], naming: NamingPolicy = NamingPolicy(), host: String = "127.0.0.1", port: Int = 8700,

@@ -119,7 +119,7 @@ extension AdminAPI {
         }
         if let p = body["placement"] {
             guard let text = p.stringValue, let placement = try? CPUPlacement(parsing: text) else {
-                throw BadRequest("placement must be \"one-cpu\" (the server's threads on one CPU, the default) or \"any\"")
+                throw BadRequest("placement must be \"auto\" (one CPU for a Python server, the default), \"one-cpu\" or \"any\"")
             }
             spec.placement = placement
         }

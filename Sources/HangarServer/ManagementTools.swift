@@ -125,7 +125,7 @@ public final class ManagementTools: InProcessServer {
                         "pypi": ["type": "string"], "args": ["type": "array", "items": ["type": "string"]],
                         "env": ["type": "object", "additionalProperties": ["type": "string"]],
                         "memoryBytes": ["type": "integer"], "cpus": ["type": "number"], "maxProcesses": ["type": "integer"],
-                        "placement": ["type": "string", "enum": ["one-cpu", "any"]],
+                        "placement": ["type": "string", "enum": ["auto", "one-cpu", "any"]],
                         "network": ["oneOf": [["const": "none"], ["type": "array", "items": ["type": "string"]]]],
                         "ttlSeconds": ["type": "number"], "start": ["type": "boolean"],
                         "http": ["oneOf": [["type": "boolean"], ["type": "string", "pattern": "^/"]]],

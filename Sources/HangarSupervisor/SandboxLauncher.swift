@@ -84,7 +84,8 @@ public struct SandboxLauncher: WorkloadLauncher {
                                       path: spec.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         sandboxSpec.servesLoopback = spec.needsPort
         sandboxSpec.workingDirectory = spec.workingDirectory
-        sandboxSpec.placement = spec.cpuPlacement
+        // Decided on the server's own command: the process started is bwrap.
+        sandboxSpec.placement = spec.cpuPlacement.resolved(executable: command.first ?? "")
         let sandboxed = try await Sandbox.launch(sandboxSpec, probe: probe, logger: logger)
         do {
             let pipes = try await WorkloadPipes.open(stdin: sandboxed.stdinFD, stdout: sandboxed.stdoutFD, stderr: sandboxed.stderrFD,

@@ -36,7 +36,7 @@ public struct WorkloadSpec: Sendable, Hashable, Codable {
 
     /// How the launcher places the server: its own `placement`; else anywhere when its CPU
     /// limit is above one core (one CPU would cap it below what it was given); else the
-    /// daemon's default for servers.
+    /// daemon's default for servers. `auto` is decided by the launcher on the resolved command.
     public var cpuPlacement: CPUPlacement {
         if let placement { return placement }
         if let cores = limits.cpus, cores > 1 { return .any }

@@ -4,8 +4,8 @@ import Synchronization
 
 /// Which CPUs Hangar's own threads and the processes it starts run on: `gateway.cpus` and
 /// `gateway.upstreamCPUs` (or `--cpus`, `--upstream-cpus`). Both are opt-in; by default every
-/// thread and child may run anywhere this process may, except that each server's own threads
-/// are kept together on one CPU (``CPUPlacement``, `gateway.placement`).
+/// thread and child may run anywhere this process may, except that the threads of each server
+/// that runs on Python are kept together on one CPU (``CPUPlacement``, `gateway.placement`).
 ///
 /// Why one would: between two calls to a Python upstream on a shared CPU, the upstream's
 /// work evicts Hangar's code and data from that CPU's caches, so each proxied call runs cold.
@@ -29,10 +29,10 @@ public enum CPUAffinity {
         set { childDefault.withLock { $0 = newValue } }
     }
 
-    private static let serverDefault = Mutex(CPUPlacement.oneCPU)
+    private static let serverDefault = Mutex(CPUPlacement.auto)
 
     /// How a server Hangar starts is placed when its config says nothing (`gateway.placement`,
-    /// `--placement`): on one CPU by default. See ``CPUPlacement``.
+    /// `--placement`): ``CPUPlacement/auto`` by default.
     public static var serverPlacement: CPUPlacement {
         get { serverDefault.withLock { $0 } }
         set { serverDefault.withLock { $0 = newValue } }
@@ -113,24 +113,56 @@ public enum CPUAffinity {
 /// Where a child process's threads may run, within its CPUs (its own ``ProcessSpec/cpus``, else
 /// ``CPUAffinity/childCPUs``, else every CPU Hangar could use when it started).
 ///
-/// Servers get ``oneCPU`` unless their config says otherwise. A Python MCP server hands every
-/// message between its event loop and its I/O threads, under one interpreter lock; with those
-/// threads on different CPUs each hand-off is a cross-CPU wake-up and a cache miss. With all of
-/// them on one CPU, mcp-server-time answers 11–21 % more calls per second (README, "CPU
-/// placement"). The price: a server that could use several CPUs at once gets one.
+/// Servers get ``auto`` unless their config says otherwise: one CPU for a server that runs on
+/// Python, anywhere for the rest. A Python MCP server hands every message between its event
+/// loop and its I/O threads, under one interpreter lock; with those threads on different CPUs
+/// each hand-off is a cross-CPU wake-up and a cache miss. With all of them on one CPU,
+/// mcp-server-time answers 11–21 % more calls per second (README, "CPU placement"). A server
+/// that can use several CPUs at once would lose them: a Go server sizes GOMAXPROCS from the
+/// CPUs it starts with, and one doing 200 µs of work per call answered 42 % fewer calls with
+/// 16 in flight on one CPU of two.
 public enum CPUPlacement: String, Sendable, Hashable, CaseIterable, Codable {
+    /// ``oneCPU`` for a server that runs on Python (``runsPython(_:)``), ``any`` otherwise.
+    case auto
     /// All of the child's threads on one CPU of its list: the one the fewest running one-CPU
     /// children hold when it starts.
     case oneCPU = "one-cpu"
     /// Anywhere in its list.
     case any
 
-    /// Reads `one-cpu` or `any`.
+    /// Reads `auto`, `one-cpu` or `any`.
     public init(parsing text: String) throws(CPUListError) {
         guard let placement = CPUPlacement(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased()) else {
-            throw CPUListError("'\(text)' is not a placement: one-cpu or any")
+            throw CPUListError("'\(text)' is not a placement: auto, one-cpu or any")
         }
         self = placement
+    }
+
+    /// ``auto`` made definite for a server started as `executable` (a resolved path).
+    public func resolved(executable: String) -> CPUPlacement {
+        guard self == .auto else { return self }
+        return Self.runsPython(executable) ? .oneCPU : .any
+    }
+
+    /// Whether `executable` runs a Python program: an interpreter (`python`, `python3.12`), a
+    /// launcher that starts one (`uv`, `uvx`, `pipx`), or a script whose `#!` line names one
+    /// (a console script in a venv, as `pip` and Hangar's PyPI installs write them).
+    public static func runsPython(_ executable: String) -> Bool {
+        if startsPython(executable.split(separator: "/").last ?? "") { return true }
+        let fd = open(executable, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 256)
+        let n = read(fd, &head, head.count)
+        guard n > 2, head[0] == UInt8(ascii: "#"), head[1] == UInt8(ascii: "!") else { return false }
+        let line = head[2..<n].prefix { $0 != UInt8(ascii: "\n") }
+        // `#!/venv/bin/python`, `#!/usr/bin/env python3`, `#!/usr/bin/env -S uv run --script`
+        return String(decoding: line, as: UTF8.self).split(separator: " ").contains { startsPython($0.split(separator: "/").last ?? "") }
+    }
+
+    private static func startsPython(_ name: Substring) -> Bool {
+        if name == "uv" || name == "uvx" || name == "pipx" { return true }
+        return name.hasPrefix("python") && name.dropFirst(6).allSatisfy { $0.isNumber || $0 == "." }
     }
 }
 

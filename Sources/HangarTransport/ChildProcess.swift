@@ -19,8 +19,8 @@ public struct ProcessSpec: Sendable, Hashable {
     /// CPUs the child may run on (set before exec); nil: ``CPUAffinity/childCPUs``, or else
     /// the spawning thread's.
     public var cpus: [Int]?
-    /// Whether the child's threads are kept on one CPU of those (see ``CPUPlacement``); nil:
-    /// anywhere in them. Servers are started with ``CPUAffinity/serverPlacement`` unless their
+    /// Whether the child's threads are kept on one CPU of those (see ``CPUPlacement``; `auto` is
+    /// decided on the resolved executable); nil: anywhere in them. Servers are started with ``CPUAffinity/serverPlacement`` unless their
     /// config says otherwise; helpers (pip, probes) are left to the kernel.
     public var placement: CPUPlacement?
 
@@ -133,7 +133,8 @@ public final class ChildProcess: Sendable {
 
     private static func spawnNow(_ spec: ProcessSpec) throws -> ChildProcess {
         let allowed = spec.cpus ?? CPUAffinity.childCPUs
-        if spec.placement == .oneCPU, let cpu = CPUAffinity.claim(among: allowed ?? CPUAffinity.available) {
+        let placement = spec.placement?.resolved(executable: spec.resolvedExecutable() ?? spec.command)
+        if placement == .oneCPU, let cpu = CPUAffinity.claim(among: allowed ?? CPUAffinity.available) {
             do {
                 return try spawnNow(spec, cpus: [cpu], heldCPU: cpu)
             } catch {

@@ -13,7 +13,7 @@ struct Add: AsyncParsableCommand {
     @Option(help: "Working directory (mounted read-only).") var cwd: String?
     @Option(help: "Memory limit, swap included: bytes or 256M / 1G.") var memory: String?
     @Option(help: "CPU limit in cores, e.g. 0.5.") var cpus: Double?
-    @Option(help: "one-cpu (default unless --cpus is above 1): the server's threads on one CPU; any: anywhere.") var placement: String?
+    @Option(help: "auto (default): one CPU if it runs on Python and --cpus is at most 1; one-cpu: the server's threads on one CPU; any: anywhere.") var placement: String?
     @Option(help: "Most processes the server may run.") var pids: Int?
     @Option(help: "Most open files.") var files: Int?
     @Option(help: "none (default) or a comma-separated list of domains reachable through the egress proxy.") var network: String?

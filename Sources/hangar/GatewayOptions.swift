@@ -19,7 +19,7 @@ struct GatewayOptions: ParsableArguments {
     @Option(name: .customLong("upstream-cpus"), help: "CPUs of the servers Hangar starts, e.g. 1-3 (gateway.upstreamCPUs; default: any).")
     var upstreamCPUs: String?
 
-    @Option(name: .customLong("placement"), help: "one-cpu: each server Hangar starts runs on one CPU, the least used; any: anywhere (gateway.placement; default: one-cpu).")
+    @Option(name: .customLong("placement"), help: "auto: servers that run on Python get one CPU each, the least used, others any; one-cpu: every server; any: none (gateway.placement; default: auto).")
     var placement: String?
 
     /// The config (with `--cpus`, `--upstream-cpus` and `--placement` applied), with Hangar's threads and the
@@ -51,7 +51,7 @@ struct GatewayOptions: ParsableArguments {
     }
 
     /// Puts Hangar's threads and the processes it starts on the CPUs the config names (opt-in),
-    /// and sets how each server is placed within its CPUs (one CPU unless the config says any):
+    /// and sets how each server is placed within its CPUs (auto: one CPU for a Python server):
     /// see ``CPUAffinity`` and ``CPUPlacement``.
     private func placeOnCPUs(_ config: GatewayConfig) throws {
         if let upstream = config.upstreamCPUs { CPUAffinity.childCPUs = upstream }

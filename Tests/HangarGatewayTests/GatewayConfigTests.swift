@@ -54,7 +54,7 @@ import Testing
         #expect(config.allowedOrigins == ["https://app.example.com"])
         #expect(config.servers.first?.requestTimeout == .seconds(2))
         #expect(config.cpus == nil && config.upstreamCPUs == nil, "pinning to CPUs is opt-in")
-        #expect(config.placement == nil, "servers get the default placement: one CPU each")
+        #expect(config.placement == nil, "servers get the default placement: auto")
     }
 
     @Test("CPU placement: gateway.cpus, gateway.upstreamCPUs, gateway.placement and a server's cpus and placement")
@@ -112,8 +112,8 @@ import Testing
         (#"{"gateway": {"upstreamCPUs": true}}"#, "gateway.upstreamCPUs must be a CPU list"),
         (#"{"gateway": {"upstreamCPUs": "4000"}}"#, "gateway.upstreamCPUs: CPU 4000 is not one this process may use"),
         (#"{"mcpServers": {"x": {"command": "a", "cpus": []}}}"#, "mcpServers.x.cpus must be a CPU list"),
-        (#"{"gateway": {"placement": 1}}"#, "gateway.placement must be \"one-cpu\" or \"any\""),
-        (#"{"mcpServers": {"x": {"command": "a", "placement": "two-cpu"}}}"#, "mcpServers.x.placement: 'two-cpu' is not a placement: one-cpu or any"),
+        (#"{"gateway": {"placement": 1}}"#, "gateway.placement must be \"auto\", \"one-cpu\" or \"any\""),
+        (#"{"mcpServers": {"x": {"command": "a", "placement": "two-cpu"}}}"#, "mcpServers.x.placement: 'two-cpu' is not a placement: auto, one-cpu or any"),
     ])
     func errors(text: String, expected: String) throws {
         let path = try write(text, ext: "json")

@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarTransport
 import Testing
 @testable import HangarSupervisor
 
@@ -74,7 +75,7 @@ struct SupervisorLifecycleTests {
         }
     }
 
-    @Test("a running workload is on one CPU; stop terminates it and it stays stopped; start runs it again")
+    @Test("stop terminates a running workload and it stays stopped; start runs it again")
     func stopAndStart() async throws {
         try await withSupervisor { supervisor in
             try supervisor.add(shellSpec("sleeper", "exec sleep 1000"), start: true)
@@ -82,10 +83,6 @@ struct SupervisorLifecycleTests {
             let pid = try #require(running.pid)
             #expect(isAlive(pid))
             #expect(running.isolation?.hasPrefix("none") == true)
-            // Placed as every server Hangar starts is by default: one CPU, not a list or range.
-            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-            let allowed = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }?.split(separator: "\t").last
-            #expect(allowed.flatMap { Int($0) } != nil, "one CPU: \(String(describing: allowed))")
             try supervisor.stop("sleeper")
             let stopped = try await waitFor(supervisor, "sleeper", .stopped)
             #expect(stopped.lastExit == .killed(signal: 15))
@@ -94,6 +91,24 @@ struct SupervisorLifecycleTests {
             try supervisor.start("sleeper")
             let again = try await waitFor(supervisor, "sleeper", .running)
             #expect(again.pid != pid)
+        }
+    }
+
+    @Test("by default a workload that runs on Python gets one CPU and a shell script every CPU; one-cpu places any")
+    func placement() async throws {
+        let every = ProcessTable.allowedCPUs(of: getpid())
+        try await withSupervisor { supervisor in
+            try supervisor.add(WorkloadSpec(name: "py", command: ["python3", "-c", "import time; time.sleep(1000)"]), start: true)
+            try supervisor.add(shellSpec("sh", "exec sleep 1000"), start: true)
+            var pinned = shellSpec("pinned", "exec sleep 1000")
+            pinned.placement = .oneCPU
+            try supervisor.add(pinned, start: true)
+            for (name, one) in [("py", true), ("sh", false), ("pinned", true)] {
+                let running = try await waitFor(supervisor, name, .running)
+                let cpus = try #require(running.cpus)
+                #expect(cpus == ProcessTable.allowedCPUs(of: try #require(running.pid)), "the snapshot shows where it runs")
+                #expect(one ? Int(cpus) != nil : cpus == every, "\(name): \(cpus)")
+            }
         }
     }
 

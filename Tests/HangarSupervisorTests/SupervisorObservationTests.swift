@@ -130,7 +130,7 @@ struct SupervisorObservationTests {
         #expect(try JSONDecoder().decode(WorkloadSpec.self, from: data) == spec)
         let minimal = try JSONDecoder().decode(WorkloadSpec.self, from: Data(#"{"name":"m","command":["x"]}"#.utf8))
         #expect(minimal == WorkloadSpec(name: "m", command: ["x"]))
-        #expect(minimal.placement == nil && minimal.cpuPlacement == .oneCPU, "a spec stored before placement existed: one CPU")
+        #expect(minimal.placement == nil && minimal.cpuPlacement == .auto, "a spec stored before placement existed: the default")
 
         // Placement: its own word wins; a CPU limit above one core means anywhere.
         var wide = spec
@@ -140,7 +140,7 @@ struct SupervisorObservationTests {
         #expect(big.cpuPlacement == .any)
         big.placement = .oneCPU
         #expect(big.cpuPlacement == .oneCPU)
-        #expect(spec.cpuPlacement == .oneCPU, "half a core fits on one CPU")
+        #expect(spec.cpuPlacement == .auto, "half a core fits on one CPU: the default decides")
 
         let cases: [(WorkloadSpec, String)] = [
             (WorkloadSpec(name: "../etc", command: ["x"]), "workload name must be"),

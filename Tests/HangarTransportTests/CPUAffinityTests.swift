@@ -121,7 +121,31 @@ struct CPUAffinityTests {
     func placementText() throws {
         #expect(try CPUPlacement(parsing: "one-cpu") == .oneCPU)
         #expect(try CPUPlacement(parsing: " ANY ") == .any)
-        #expect { try CPUPlacement(parsing: "two") } throws: { "\($0)".contains("'two' is not a placement: one-cpu or any") }
+        #expect(try CPUPlacement(parsing: "auto") == .auto)
+        #expect { try CPUPlacement(parsing: "two") } throws: { "\($0)".contains("'two' is not a placement: auto, one-cpu or any") }
+    }
+
+    @Test("auto: one CPU for a server that runs on Python (by its name or its #! line), anywhere for the rest")
+    func auto() throws {
+        for name in ["/usr/bin/python3", "/x/python", "/x/python3.12", "/x/uvx", "/x/uv", "/x/pipx"] {
+            #expect(CPUPlacement.auto.resolved(executable: name) == .oneCPU, "\(name)")
+        }
+        for name in ["/x/pythonista", "/x/node", "/bin/sh", "/x/python3-config"] {
+            #expect(!CPUPlacement.runsPython(name), "\(name)")
+        }
+        let dir = NSTemporaryDirectory() + "hangar-auto-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (script, python) in [("#!/venv/bin/python\nimport x\n", true), ("#!/usr/bin/env python3\n", true),
+                                 ("#!/usr/bin/env -S uv run --script\n", true), ("#!/bin/sh\nexec python3 x\n", false),
+                                 ("\u{7F}ELF", false), ("", false)] {
+            let path = dir + "/server"
+            try Data(script.utf8).write(to: URL(fileURLWithPath: path))
+            #expect(CPUPlacement.runsPython(path) == python, "\(script)")
+            #expect(CPUPlacement.auto.resolved(executable: path) == (python ? .oneCPU : .any))
+        }
+        #expect(CPUPlacement.any.resolved(executable: "/usr/bin/python3") == .any, "only auto looks")
+        #expect(CPUPlacement.oneCPU.resolved(executable: "/bin/sh") == .oneCPU)
     }
 
     @Test("a CPU list the kernel refuses fails the spawn with its errno, and nothing runs")

@@ -112,7 +112,7 @@ extension Interop {
             }
         }
 
-        @Test("gateway.cpus pins Hangar's threads, upstreamCPUs its servers and a server's own cpus that one; each server gets one CPU unless placement is any; bad values are refused by name")
+        @Test("gateway.cpus pins Hangar's threads, upstreamCPUs its servers and a server's own cpus that one; by default a Python server gets one CPU and others every CPU; bad values are refused by name")
         func cpuPlacement() async throws {
             let cpus = try CPUAffinityProbe.usable()
             let first = cpus[0], last = cpus[cpus.count - 1]
@@ -124,6 +124,15 @@ extension Interop {
                     + "for t in /proc/$PPID/task/*; do grep Cpus_allowed_list: $t/status; done > \(dir)/\(name).parent; "
                     + "exec \(TestEnvironment.fastUpstream)"
                 return ["command": "/bin/sh", "args": ["-c", .string(script)]]
+            }
+            // The same, as a server that runs on Python (what `auto` places on one CPU).
+            func pythonRecording(_ name: String) -> JSONValue {
+                let script = "import os, glob\n"
+                    + "def cpus(path): return ''.join(l for l in open(path) if l.startswith('Cpus_allowed_list:'))\n"
+                    + "open('\(dir)/\(name).self', 'w').write(cpus('/proc/self/status'))\n"
+                    + "open('\(dir)/\(name).parent', 'w').write(''.join(cpus(t + '/status') for t in glob.glob('/proc/%d/task/*' % os.getppid())))\n"
+                    + "os.execv('\(TestEnvironment.fastUpstream)', ['\(TestEnvironment.fastUpstream)'])\n"
+                return ["command": .string(TestEnvironment.python), "args": ["-c", .string(script)]]
             }
             var own = recording("own").objectValue!
             own["cpus"] = .string("\(last)")
@@ -145,29 +154,36 @@ extension Interop {
             let pinnedOnly = try Self.config(["shared": recording("free")], gateway: ["cpus": .string("\(last)"), "placement": "any"])
             #expect(try await Self.run(["call", "shared__echo", "--args", #"{"text":"x"}"#, "--config", pinnedOnly]).status == 0)
             #expect(try lines("free.self") == [CPUAffinityProbe.format(cpus)])
-            // With the default placement the server gets one CPU, not Hangar's own while another is free.
-            let pinnedOne = try Self.config(["shared": recording("beside")], gateway: ["cpus": .string("\(last)")])
+            // With the default placement a Python server gets one CPU, not Hangar's own while another is free.
+            let pinnedOne = try Self.config(["shared": pythonRecording("beside")], gateway: ["cpus": .string("\(last)")])
             #expect(try await Self.run(["call", "shared__echo", "--args", #"{"text":"x"}"#, "--config", pinnedOne]).status == 0)
             let beside = try lines("beside.self")
             #expect(beside.count == 1 && (cpus.count == 1 ? beside == ["\(last)"] : beside[0] != "\(last)" && cpus.map(String.init).contains(beside[0])),
                     "one CPU beside Hangar's: \(beside)")
 
-            // By default each server runs on one CPU, and two servers running at once on different ones
-            // (when there are two); `placement: any` on a server, or `--placement any`, lets it run anywhere.
-            var wide = recording("wide").objectValue!
+            // By default each Python server runs on one CPU, two running at once on different ones (when
+            // there are two), and a server that does not run on Python anywhere; `placement: any` on a
+            // server, or `--placement any`, lets a Python one run anywhere, `one-cpu` keeps any server on one.
+            var wide = pythonRecording("wide").objectValue!
             wide["placement"] = "any"
-            let placed = try Self.config(["a": recording("a"), "b": recording("b"), "wide": .object(wide)])
+            var narrow = recording("narrow").objectValue!
+            narrow["placement"] = "one-cpu"
+            let placed = try Self.config(["a": pythonRecording("a"), "b": pythonRecording("b"), "wide": .object(wide),
+                                          "shell": recording("shell")])
             #expect(try await Self.run(["call", "a__echo", "--args", #"{"text":"x"}"#, "--config", placed]).status == 0)
             let a = try lines("a.self"), b = try lines("b.self")
             #expect(a.count == 1 && cpus.map(String.init).contains(a[0]), "one CPU: \(a)")
             #expect(b.count == 1 && cpus.map(String.init).contains(b[0]), "one CPU: \(b)")
             if cpus.count > 1 { #expect(a != b, "two servers, two CPUs") }
             #expect(try lines("wide.self") == [CPUAffinityProbe.format(cpus)], "placement any: every CPU")
+            #expect(try lines("shell.self") == [CPUAffinityProbe.format(cpus)], "auto, not Python: every CPU")
             let hangarWide = try lines("a.parent")
             #expect(!hangarWide.isEmpty && hangarWide.allSatisfy { $0 == CPUAffinityProbe.format(cpus) }, "Hangar itself stays unpinned: \(hangarWide)")
-            let anyFlag = try Self.config(["a": recording("flag")])
+            let anyFlag = try Self.config(["a": pythonRecording("flag"), "narrow": .object(narrow)])
             #expect(try await Self.run(["call", "a__echo", "--args", #"{"text":"x"}"#, "--config", anyFlag, "--placement", "any"]).status == 0)
             #expect(try lines("flag.self") == [CPUAffinityProbe.format(cpus)], "--placement any")
+            let narrowed = try lines("narrow.self")
+            #expect(narrowed.count == 1 && cpus.map(String.init).contains(narrowed[0]), "a server's placement one-cpu beats the flag: \(narrowed)")
 
             // A CPU this process may not use is refused with its number, from the file and from the flag.
             let missing = (cpus.max() ?? 0) + 1
@@ -180,7 +196,7 @@ extension Interop {
             #expect(flag.err.joined(separator: "\n").contains("is not a CPU list"), "\(flag.err)")
             let badPlacement = try await Self.run(["tools", "--config", pinnedOnly, "--placement", "spread"])
             #expect(badPlacement.status != 0)
-            #expect(badPlacement.err.joined(separator: "\n").contains("'spread' is not a placement: one-cpu or any"), "\(badPlacement.err)")
+            #expect(badPlacement.err.joined(separator: "\n").contains("'spread' is not a placement: auto, one-cpu or any"), "\(badPlacement.err)")
         }
 
         @Test("`hangar tools --json` shows each tool's server and original name, and the collisions")
