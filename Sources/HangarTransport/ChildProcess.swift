@@ -20,8 +20,9 @@ public struct ProcessSpec: Sendable, Hashable {
     /// the spawning thread's.
     public var cpus: [Int]?
     /// Whether the child's threads are kept on one CPU of those (see ``CPUPlacement``; `auto` is
-    /// decided on the resolved executable); nil: anywhere in them. Servers are started with ``CPUAffinity/serverPlacement`` unless their
-    /// config says otherwise; helpers (pip, probes) are left to the kernel.
+    /// decided on the resolved executable); nil: anywhere in them. Servers are started with
+    /// ``CPUAffinity/serverPlacement`` unless their config says otherwise; helpers (pip, probes)
+    /// are left to the kernel.
     public var placement: CPUPlacement?
 
     /// A descriptor of the parent that the child receives as `target`.
