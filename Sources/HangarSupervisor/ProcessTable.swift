@@ -70,13 +70,6 @@ public struct ProcessTable: Sendable {
         return duration(ticks: entry.cpuTicks)
     }
 
-    /// The CPUs process `pid` may run on, as Linux lists them (`3`, `0-3,6`); nil if it is gone.
-    public static func allowedCPUs(of pid: Int32, procRoot: String = "/proc") -> String? {
-        guard let text = ProcFile.read("\(procRoot)/\(pid)/status") else { return nil }
-        let line = text.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
-        return line.map { $0.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces) }
-    }
-
     static func duration(ticks: Int) -> Duration {
         .nanoseconds(Int64(ticks) * 1_000_000_000 / Int64(ticksPerSecond))
     }

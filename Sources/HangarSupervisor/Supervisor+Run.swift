@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarTransport
 import ServiceLifecycle
 
 extension Supervisor {
@@ -50,7 +51,7 @@ extension Supervisor {
             report(name, .launchFailed(reason: "cannot launch: \(error)"))
             return
         }
-        let cpus = ProcessTable.allowedCPUs(of: process.pid)
+        let cpus = (try? CPUAffinity.current(thread: process.pid)).map { CPUAffinity.format($0) }
         let known = state.withLock { s -> Bool in
             guard s.entries[name] != nil else { return false }
             s.entries[name]!.process = process

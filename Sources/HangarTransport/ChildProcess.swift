@@ -133,24 +133,23 @@ public final class ChildProcess: Sendable {
     }
 
     private static func spawnNow(_ spec: ProcessSpec) throws -> ChildProcess {
+        guard let executable = spec.resolvedExecutable() else { throw SpawnError(command: spec.command, errno: ENOENT) }
         let allowed = spec.cpus ?? CPUAffinity.childCPUs
-        let placement = spec.placement?.resolved(executable: spec.resolvedExecutable() ?? spec.command)
-        if placement == .oneCPU, let cpu = CPUAffinity.claim(among: allowed ?? CPUAffinity.available) {
+        if spec.placement?.resolved(executable: executable) == .oneCPU, let cpu = CPUAffinity.claim(among: allowed ?? CPUAffinity.available) {
             do {
-                return try spawnNow(spec, cpus: [cpu], heldCPU: cpu)
+                return try spawnNow(spec, executable: executable, cpus: [cpu], heldCPU: cpu)
             } catch {
                 CPUAffinity.release(cpu)
                 // The kernel refused that one CPU (taken offline since Hangar started): anywhere in the list.
                 guard let refused = error as? SpawnError, refused.errno == EINVAL else { throw error }
             }
         }
-        return try spawnNow(spec, cpus: allowed ?? [], heldCPU: nil)
+        return try spawnNow(spec, executable: executable, cpus: allowed ?? [], heldCPU: nil)
     }
 
-    /// Starts the process on `cpus` (empty: the spawning thread's); `heldCPU`, claimed for it,
-    /// is given back when it ends.
-    private static func spawnNow(_ spec: ProcessSpec, cpus placed: [Int], heldCPU: Int?) throws -> ChildProcess {
-        guard let executable = spec.resolvedExecutable() else { throw SpawnError(command: spec.command, errno: ENOENT) }
+    /// Starts `executable` (the spec's command, resolved) on `cpus` (empty: the spawning
+    /// thread's); `heldCPU`, claimed for it, is given back when it ends.
+    private static func spawnNow(_ spec: ProcessSpec, executable: String, cpus placed: [Int], heldCPU: Int?) throws -> ChildProcess {
         var stdinPipe: [Int32] = [-1, -1], stdoutPipe: [Int32] = [-1, -1], stderrPipe: [Int32] = [-1, -1]
         guard hangar_pipe(&stdinPipe) == 0 else { throw SpawnError(command: spec.command, errno: errno) }
         guard hangar_pipe(&stdoutPipe) == 0 else {

@@ -96,7 +96,7 @@ struct SupervisorLifecycleTests {
 
     @Test("by default a workload that runs on Python gets one CPU and a shell script every CPU; one-cpu places any")
     func placement() async throws {
-        let every = ProcessTable.allowedCPUs(of: getpid())
+        let every = CPUAffinity.format(CPUAffinity.available)
         try await withSupervisor { supervisor in
             try supervisor.add(WorkloadSpec(name: "py", command: ["python3", "-c", "import time; time.sleep(1000)"]), start: true)
             try supervisor.add(shellSpec("sh", "exec sleep 1000"), start: true)
@@ -106,7 +106,9 @@ struct SupervisorLifecycleTests {
             for (name, one) in [("py", true), ("sh", false), ("pinned", true)] {
                 let running = try await waitFor(supervisor, name, .running)
                 let cpus = try #require(running.cpus)
-                #expect(cpus == ProcessTable.allowedCPUs(of: try #require(running.pid)), "the snapshot shows where it runs")
+                let status = try String(contentsOfFile: "/proc/\(try #require(running.pid))/status", encoding: .utf8)
+                let listed = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }?.split(separator: "\t").last
+                #expect(listed.map(String.init) == cpus, "the snapshot shows where it runs")
                 #expect(one ? Int(cpus) != nil : cpus == every, "\(name): \(cpus)")
             }
         }
